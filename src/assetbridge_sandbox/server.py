@@ -9,6 +9,7 @@ test suite and benchmarks); ``serve_forever()`` runs them in the foreground (``a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -65,7 +66,9 @@ class SandboxServer:
         self.urls = {name: _url(cfg.host, sock) for name, sock in self._sockets.items()}
         self.storage = StorageService(cfg.storage, self.clock, self.data_dir / "storage")
         self.storage.base_url = self.urls["storage"]
-        self.iconik_app, self.iconik = create_iconik_app(cfg.iconik, self.clock, self.storage, fault_seed=cfg.seed)
+        self.iconik_app, self.iconik = create_iconik_app(
+            cfg.iconik, self.clock, self.storage, fault_seed=cfg.seed
+        )
         self.orangelogic_app = create_orangelogic_app(
             cfg.orangelogic, self.clock, data_dir=self.data_dir / "orangelogic", fault_seed=cfg.seed
         )
@@ -134,10 +137,8 @@ class SandboxServer:
         await asyncio.gather(*tasks)
 
     def serve_forever(self) -> None:
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(self.serve())
-        except KeyboardInterrupt:
-            pass
 
     def start(self, timeout: float = 10.0) -> SandboxServer:
         self._thread = threading.Thread(target=lambda: asyncio.run(self.serve()), name="sandbox", daemon=True)

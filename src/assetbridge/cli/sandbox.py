@@ -50,10 +50,20 @@ def sandbox() -> None:
 
 
 @sandbox.command("up")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Sandbox YAML (ports, seed, catalog size, rate limits, latency, faults).")
-@click.option("--info", "info_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write base URLs and credentials as JSON to this file.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Sandbox YAML (ports, seed, catalog size, rate limits, latency, faults).",
+)
+@click.option(
+    "--info",
+    "info_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write base URLs and credentials as JSON to this file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the connection info as JSON.")
 def up(config_path: Path | None, info_path: Path | None, as_json: bool) -> None:
     """Start the sandbox in the foreground with seeded data."""

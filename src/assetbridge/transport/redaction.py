@@ -64,7 +64,9 @@ def redact_url(url: str) -> str:
         netloc = f"{user}:{REDACTED}@{host}"
     if not parts.query:
         return urlunsplit((parts.scheme, netloc, parts.path, "", parts.fragment))
-    pairs = [(k, REDACTED if is_secret_name(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    pairs = [
+        (k, REDACTED if is_secret_name(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    ]
     query = urlencode(pairs, safe="*/:")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
