@@ -122,8 +122,8 @@ def _rights(rng: random.Random, now: datetime, index: int) -> RightsWindow:
             "Approved", now - 400 * day, now - rng.randint(1, 60) * day, territories, channels, restrictions
         )
     if variant == 1:  # expiring soon (within two days)
-        end = now + timedelta(hours=rng.randint(2, 48))
-        return RightsWindow("Approved", now - 100 * day, end, territories, channels, restrictions)
+        soon = now + timedelta(hours=rng.randint(2, 48))
+        return RightsWindow("Approved", now - 100 * day, soon, territories, channels, restrictions)
     if variant == 2:  # not started yet
         return RightsWindow(
             "Approved", now + rng.randint(3, 30) * day, now + 400 * day, territories, channels, restrictions
