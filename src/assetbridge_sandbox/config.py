@@ -71,6 +71,10 @@ class StorageSandboxConfig(_Strict):
     signing_key: str = "sandbox-storage-signing-key"
     latency_ms: int = Field(0, ge=0)
     faults: list[FaultRule] = []
+    s3_min_part_size: int = Field(
+        5 * 1024 * 1024, ge=1, description="S3 multipart: minimum size of every part but the last (5 MiB on AWS)"
+    )
+    gcs_session_ttl_seconds: int = Field(7 * 86400, ge=1, description="GCS resumable session lifetime (7 days)")
 
 
 class SandboxConfig(_Strict):
