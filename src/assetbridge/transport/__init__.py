@@ -1,1 +1,1 @@
-
+"""HTTP plumbing shared by the connectors: session, rate governor, retry policy, pagination, redaction."""

@@ -1,0 +1,121 @@
+"""Ranged, resumable downloads from signed storage URLs, with md5/sha1 computed on the way.
+
+After a reset or a truncated body the download goes on with ``Range: bytes=<written>-``; a server
+that ignores ``Range`` (200 instead of 206) makes it start over. An expired URL (403) is replaced
+through ``refresh_url``. The digests are compared with what iconik recorded (``ChecksumError``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import structlog
+
+from assetbridge.errors import AuthError, ChecksumError, TransientError
+from assetbridge.transfer.checksums import Digests, StreamingHasher, normalize_checksum
+from assetbridge.transfer.pipes import FileWriter
+from assetbridge.transport.http import HttpSession
+from assetbridge.transport.retry import RetryPolicy
+
+log = structlog.get_logger("assetbridge.iconik.download")
+
+SYSTEM = "iconik-storage"
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+class ResumableDownload:
+    """Iterate ``chunks()`` once; ``digests`` is set when the iteration ends."""
+
+    def __init__(
+        self,
+        storage: HttpSession,
+        url: str,
+        *,
+        refresh_url: Callable[[], Awaitable[str]] | None = None,
+        policy: RetryPolicy,
+        chunk_size: int = 1024 * 1024,
+        expected_size: int | None = None,
+        expected_md5: str | None = None,
+        expected_sha1: str | None = None,
+    ) -> None:
+        self.storage = storage
+        self.url = url
+        self.refresh_url = refresh_url
+        self.policy = policy
+        self.chunk_size = chunk_size
+        self.expected_size = expected_size
+        self.expected_md5 = normalize_checksum(expected_md5) if expected_md5 else None
+        self.expected_sha1 = normalize_checksum(expected_sha1) if expected_sha1 else None
+        self.digests: Digests | None = None
+        self.resumes = 0
+        self.restarted = False
+
+    async def chunks(self, offset_hasher: StreamingHasher | None = None) -> AsyncIterator[bytes]:
+        hasher = offset_hasher or StreamingHasher()
+        attempt = 0
+        refreshed = False
+        while True:
+            attempt += 1
+            start = hasher.size
+            headers = {"Range": f"bytes={start}-"} if start else {}
+            try:
+                async with self.storage.stream("GET", self.url, headers=headers) as response:
+                    if start and response.status != 206:
+                        raise _Restart
+                    if start:
+                        match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
+                        if not match or int(match.group(1)) != start:
+                            raise _Restart
+                    async for chunk in response.aiter_bytes(self.chunk_size):
+                        await hasher.aupdate(chunk)
+                        yield chunk
+                break
+            except _Restart:
+                log.info("iconik.download.restart", reason="range ignored")
+                self.restarted = True
+                raise TransientError(
+                    SYSTEM, "GET download url", "server ignored Range; restart needed"
+                ) from None
+            except AuthError:
+                if self.refresh_url is None or refreshed:
+                    raise
+                refreshed = True
+                self.url = await self.refresh_url()
+            except TransientError as exc:
+                if self.policy.gives_up(attempt):
+                    raise
+                self.resumes += 1
+                log.warning("iconik.download.resume", offset=hasher.size, attempt=attempt, error=str(exc))
+                await self.storage.sleep(self.policy.delay(attempt, rng=self.storage.rng))
+        self.digests = hasher.digests()
+        self.verify(self.digests)
+
+    def verify(self, digests: Digests) -> None:
+        call = "GET download url"
+        if self.expected_size is not None and digests.size != self.expected_size:
+            raise ChecksumError(
+                SYSTEM, call, expected=str(self.expected_size), actual=str(digests.size), algorithm="size"
+            )
+        if self.expected_md5 and digests.md5 != self.expected_md5:
+            raise ChecksumError(SYSTEM, call, expected=self.expected_md5, actual=digests.md5, algorithm="md5")
+        if self.expected_sha1 and digests.sha1 != self.expected_sha1:
+            raise ChecksumError(
+                SYSTEM, call, expected=self.expected_sha1, actual=digests.sha1, algorithm="sha1"
+            )
+
+    async def to_path(self, dest: Path) -> Digests:
+        """Write to ``dest`` (created or truncated) and return the verified digests."""
+        writer = await FileWriter(dest).open()
+        try:
+            async for chunk in self.chunks():
+                await writer.write(chunk)
+        finally:
+            await writer.close()
+        assert self.digests is not None
+        return self.digests
+
+
+class _Restart(Exception):
+    pass

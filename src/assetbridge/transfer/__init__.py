@@ -1,0 +1,1 @@
+"""Moving bytes: streaming checksums, part planning, byte pipes (constant memory, off the event loop)."""
