@@ -1,0 +1,96 @@
+"""``OrangeLogicClient``: one tenant, every API the engine uses, behind one authenticated session.
+
+    async with OrangeLogicClient(settings) as ol:
+        async for asset in ol.search.iterate(field("MediaType", "Video")):
+            ...
+        await ol.datatable.update("Documents.Video.Default", {"CoreField.Identifier": "ABR12"},
+                                  [set_value("CoreField.Title", "New title")])
+
+Sub-APIs: ``search`` (pages, changed-since feed), ``datatable`` (records and field catalogue),
+``renditions`` (expiring ``Path_*`` URLs), ``uploads`` (single, multi-part, new version, from URL);
+downloads are methods here because they combine search, renditions and the session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from assetbridge.connectors.orangelogic.auth import TokenManager
+from assetbridge.connectors.orangelogic.core import Core
+from assetbridge.connectors.orangelogic.downloads import ORIGINAL_PATH, DownloadResult, Source, download
+from assetbridge.connectors.orangelogic.errors import SYSTEM, detail_parser
+from assetbridge.connectors.orangelogic.records import DataTableApi
+from assetbridge.connectors.orangelogic.renditions import RenditionLinks
+from assetbridge.connectors.orangelogic.search import SearchApi
+from assetbridge.connectors.orangelogic.settings import OrangeLogicSettings
+from assetbridge.connectors.orangelogic.uploads import UploadApi
+from assetbridge.transport.http import HttpSession
+
+
+class OrangeLogicClient:
+    def __init__(
+        self,
+        settings: OrangeLogicSettings,
+        *,
+        session: HttpSession | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``session`` may be shared or pre-built (tests inject one); ``clock`` drives token expiry and
+        ``monotonic`` the age of rendition URLs."""
+        self.settings = settings
+        self.session = session or HttpSession(
+            system=SYSTEM,
+            base_url=settings.base_url,
+            timeouts=settings.timeouts,
+            retry=settings.retry,
+            detail_parser=detail_parser,
+        )
+        self.auth = TokenManager(settings, self.session, clock=clock)
+        self.session.secrets = tuple(self.auth.secrets())
+        self.core = Core(settings, self.session, self.auth)
+        self.search = SearchApi(self.core)
+        self.datatable = DataTableApi(self.core)
+        self.renditions = RenditionLinks(
+            self.search, ttl_seconds=settings.rendition_ttl_seconds, clock=monotonic
+        )
+        self.uploads = UploadApi(self.core, self.search)
+
+    async def aclose(self) -> None:
+        await self.session.aclose()
+
+    async def __aenter__(self) -> OrangeLogicClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def download_original(self, record_id: str, dest: Path, *, fmt: str = "TRX") -> DownloadResult:
+        """The original file (``F=TRX``) of the asset with this RecordID, resumable, with digests."""
+        query = urlencode({"F": fmt, "DocID": record_id})
+        url = f"{self.settings.base_url}{ORIGINAL_PATH}?{query}"
+
+        async def source(refresh: bool) -> Source:
+            return Source(url, authenticated=True)
+
+        return await download(self.core, source, dest)
+
+    async def download_rendition(self, system_identifier: str, fmt: str, dest: Path) -> DownloadResult:
+        """A rendition (``TR1``, ``TR7``, ``WebHigh``...) via its expiring URL, re-minted whenever needed."""
+        links = self.renditions
+        current: dict[str, Any] = {}
+
+        async def source(refresh: bool) -> Source:
+            link = await links.get(system_identifier, fmt, refresh=refresh)
+            current["link"] = link
+            return Source(link.uri, authenticated=False)
+
+        def stale() -> bool:
+            link = current.get("link")
+            return link is not None and links.expired(link)
+
+        return await download(self.core, source, dest, is_stale=stale)

@@ -1,0 +1,264 @@
+"""Uploads (reference §7): one call up to the threshold, the multi-part flow above it, new versions,
+and import from a URL the tenant pulls itself.
+
+Single: ``POST /API/UploadMedia/v3.0/UploadNewMedia`` with the file as a streamed multipart part.
+Multi-part (§7.4): create a transaction, register the file, send chunks whose size is a multiple of
+131,072 bytes (the last one is the remainder) to ``/webapi/mediafile/import/upload/item/26_v1/{id}``
+with ``start``/``end``/``totalLength`` and the chunk's MD5, then complete. A chunk is safe to send
+again (same byte range), so each is retried on its own; a whole upload never is: after a transient
+failure of a call that may have created an asset, the asset is looked up first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from assetbridge.connectors.orangelogic.core import Core
+from assetbridge.connectors.orangelogic.errors import SYSTEM
+from assetbridge.connectors.orangelogic.models import Asset, UploadResult
+from assetbridge.connectors.orangelogic.multipart_body import MultipartBody
+from assetbridge.connectors.orangelogic.query import field
+from assetbridge.connectors.orangelogic.search import SearchApi
+from assetbridge.connectors.orangelogic.settings import CHUNK_ALIGNMENT
+from assetbridge.errors import ApiError, TransientError, ValidationError
+from assetbridge.transfer.checksums import md5_hex
+
+UPLOAD_NEW_MEDIA = "/API/UploadMedia/v3.0/UploadNewMedia"
+UPLOAD_NEW_VERSION = "/API/UploadMedia/v3.0/UploadNewVersion"
+IMPORT_FROM_URL = "/webapi/mediafile/import/upload/uploadmediawithurl_4bb_v1"
+CREATE_TRANSACTION = "/webapi/mediafile/import/upload/createuploadtransaction_4bc_v1"
+REGISTER_ASSETS = "/webapi/mediafile/import/upload/registeruploadassets_4bd_v1"
+UPLOAD_CHUNK = "/webapi/mediafile/import/upload/item/26_v1/{item}"
+COMPLETE_UPLOAD = "/webapi/mediafile/import/upload/completeassetupload_4be_v1"
+LOOKUP_FIELDS = ("OriginalFileName", "CoreField.Parent-folder")
+CHUNK_ATTEMPTS = 4
+
+
+def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
+    """Inclusive (start, end) byte ranges: starts on 131,072-byte boundaries, the last one the remainder."""
+    if chunk_size <= 0 or chunk_size % CHUNK_ALIGNMENT:
+        raise ValueError(f"chunk size must be a positive multiple of {CHUNK_ALIGNMENT}")
+    if total <= 0:
+        return []
+    return [(start, min(start + chunk_size, total) - 1) for start in range(0, total, chunk_size)]
+
+
+def _api_response(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    api = data.get("APIResponse")
+    if isinstance(api, dict):
+        inner = api.get("Response")
+        return inner if isinstance(inner, dict) else api
+    return data
+
+
+def parse_upload_result(data: Mapping[str, Any]) -> UploadResult:
+    """``APIResponse{SystemIdentifier, RecordID}`` or a camelCase webapi body."""
+    body = _api_response(data)
+
+    def pick(*keys: str) -> str | None:
+        for key in keys:
+            for k, v in body.items():
+                if k.lower() == key.lower() and v not in (None, ""):
+                    return str(v)
+        return None
+
+    status = pick("uploadStatus", "status") or "Success"
+    version = pick("assetVersion", "version")
+    duplicate = pick("duplicateRecordID")
+    return UploadResult(
+        system_identifier=pick("SystemIdentifier", "identifier", "fileIdentifier"),
+        record_id=duplicate or pick("RecordID", "dO_recordID", "recordID"),
+        status=status,
+        version=int(version) if version and version.isdigit() else None,
+        duplicate=status.lower() == "alreadyexists" or duplicate is not None,
+    )
+
+
+def _read_range(path: Path, start: int, end: int) -> bytes:
+    handle: BinaryIO
+    with path.open("rb") as handle:
+        handle.seek(start)
+        return handle.read(end - start + 1)
+
+
+class UploadApi:
+    def __init__(self, core: Core, search: SearchApi) -> None:
+        self.core = core
+        self.search = search
+        self.chunks_sent = 0
+
+    async def upload(
+        self,
+        path: Path,
+        folder_record_id: str,
+        *,
+        file_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        mode: str = "ProcessInLine",
+    ) -> UploadResult:
+        """A new asset in the folder: one call up to ``multipart_threshold_bytes``, multi-part above."""
+        name = file_name or path.name
+        size = (await asyncio.to_thread(path.stat)).st_size
+        if size > self.core.settings.multipart_threshold_bytes:
+            return await self.upload_multipart(path, folder_record_id, file_name=name, metadata=metadata)
+        started = datetime.now(UTC)
+        params = {"FolderRecordID": folder_record_id, "FileName": name, "UploadMode": mode}
+        if metadata:
+            params["Metadata"] = json.dumps(dict(metadata))
+        try:
+            return await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
+        except TransientError:
+            found = await self.find_uploaded(name, folder_record_id, since=started)
+            if found is not None:
+                return found
+            return await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
+
+    async def upload_version(
+        self, path: Path, record_id: str, *, file_name: str | None = None, mode: str = "ProcessInLine"
+    ) -> UploadResult:
+        """A new version of an existing asset (§7.2); not re-sent on its own after a transient failure."""
+        name = file_name or path.name
+        params = {"RecordID": record_id, "FileName": name, "UploadMode": mode}
+        return await self._send_file(UPLOAD_NEW_VERSION, params, path, name)
+
+    async def _send_file(
+        self, endpoint: str, params: Mapping[str, str], path: Path, name: str
+    ) -> UploadResult:
+        body = MultipartBody.build([], "InputStream", name, path=path)
+        headers = {"Content-Type": body.header, "Content-Length": str(body.length())}
+        data = await self.core.call_json(
+            "POST", endpoint, params=params, content=body.chunks(), headers=headers, idempotent=False
+        )
+        result = parse_upload_result(data)
+        if not result.system_identifier and not result.record_id:
+            raise ValidationError(SYSTEM, f"POST {endpoint}", "the upload answer names no asset")
+        return result
+
+    async def find_uploaded(
+        self, file_name: str, folder_record_id: str, *, since: datetime
+    ) -> UploadResult | None:
+        """An asset a failed upload may have created: same file name, same folder, created since then."""
+        query = field("OriginalFileName", file_name)
+        async for asset in self.search.iterate(query, fields=LOOKUP_FIELDS):
+            if self._same_upload(asset, folder_record_id, since):
+                return UploadResult(system_identifier=asset.system_identifier, record_id=asset.record_id)
+        return None
+
+    @staticmethod
+    def _same_upload(asset: Asset, folder_record_id: str, since: datetime) -> bool:
+        parent = asset.value("CoreField.Parent-folder")
+        created = asset.create_date
+        recent = created is None or created >= since - timedelta(minutes=2)
+        return (parent is None or parent == folder_record_id) and recent
+
+    async def import_from_url(
+        self, url: str, folder_record_id: str, file_name: str, *, mode: str = "ProcessInLine"
+    ) -> UploadResult:
+        """The tenant downloads ``url`` itself (bytes never pass through us, §7.3)."""
+        body = {"folderRecordID": folder_record_id, "fileURL": url, "fileName": file_name, "importMode": mode}
+        data = await self.core.call_json(
+            "POST",
+            IMPORT_FROM_URL,
+            content=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            idempotent=False,
+            json_format=False,
+        )
+        return parse_upload_result(data)
+
+    async def upload_multipart(
+        self,
+        path: Path,
+        folder_record_id: str,
+        *,
+        file_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> UploadResult:
+        """The §7.4 flow: transaction, register, aligned chunks (each with MD5, retried alone), complete."""
+        name = file_name or path.name
+        total = (await asyncio.to_thread(path.stat)).st_size
+        tx_form = [("folderRecordID", folder_record_id)]
+        if metadata:
+            tx_form.append(("metadata", json.dumps(dict(metadata))))
+        tx = await self.core.call_json(
+            "POST", CREATE_TRANSACTION, form=tx_form, idempotent=True, json_format=False
+        )
+        transaction = _pick(tx, "transactionID", "transactionId")
+        files = json.dumps([{"fileName": name, "fileSize": total}])
+        reg_form = [("transactionID", transaction), ("folderRecordID", folder_record_id), ("files", files)]
+        registered = await self.core.call_json(
+            "POST", REGISTER_ASSETS, form=reg_form, idempotent=False, json_format=False
+        )
+        item = _pick(_first_item(registered), "uploadItemID", "uploadItemId")
+        for start, end in plan_chunks(total, self.core.settings.chunk_size_bytes):
+            await self._send_chunk(path, item, start, end, total)
+        done = await self.core.call_json(
+            "POST",
+            COMPLETE_UPLOAD,
+            form=[("transactionID", transaction), ("uploadItemID", item)],
+            idempotent=True,
+            json_format=False,
+        )
+        result = parse_upload_result(_first_item(done))
+        if result.status.lower() not in ("success", "alreadyexists"):
+            raise TransientError(SYSTEM, f"POST {COMPLETE_UPLOAD}", f"upload status {result.status}")
+        registered_item = _first_item(registered)
+        return result.model_copy(
+            update={
+                "system_identifier": result.system_identifier or _opt(registered_item, "identifier"),
+                "record_id": result.record_id or _opt(registered_item, "dO_recordID", "recordID"),
+            }
+        )
+
+    async def _send_chunk(self, path: Path, item: str, start: int, end: int, total: int) -> None:
+        data = await asyncio.to_thread(_read_range, path, start, end)
+        digest = md5_hex(data)
+        endpoint = UPLOAD_CHUNK.format(item=item)
+        part = MultipartBody.build([], "data", path.name, data=data)
+        body = part.as_bytes()
+        params = {"start": start, "end": end, "totalLength": total, "md5": digest}
+        headers = {"Content-Type": part.header}
+        last: ApiError | None = None
+        for _ in range(CHUNK_ATTEMPTS):
+            self.chunks_sent += 1
+            try:
+                await self.core.call(
+                    "POST", endpoint, params=params, content=body, headers=headers, idempotent=True
+                )
+                return
+            except (TransientError, ValidationError) as exc:
+                # A 400 here is a checksum the tenant did not match: the bytes were damaged on the way.
+                if isinstance(exc, ValidationError) and "md5" not in exc.message.lower():
+                    raise
+                last = exc
+        assert last is not None
+        raise last
+
+
+def _first_item(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    for key in ("items", "files", "uploadItems", "results", "uploadResults"):
+        value = data.get(key)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            return dict(value[0])
+    return data
+
+
+def _opt(data: Mapping[str, Any], *keys: str) -> str | None:
+    lowered = {k.lower(): v for k, v in data.items()}
+    for key in keys:
+        value = lowered.get(key.lower())
+        if value not in (None, ""):
+            return str(value)
+    return None
+
+
+def _pick(data: Mapping[str, Any], *keys: str) -> str:
+    value = _opt(data, *keys)
+    if value is None:
+        raise ValidationError(SYSTEM, "multi-part upload", f"the answer has none of {', '.join(keys)}")
+    return value
