@@ -63,6 +63,21 @@ class OrangeLogicSandboxConfig(_Strict):
     latency_ms: int = Field(0, ge=0)
     faults: list[FaultRule] = []
     extra: dict[str, Any] = Field(default_factory=dict, description="emulator-specific settings")
+    tenant_file: Path | None = Field(None, description="tenant field configuration; the packaged default if None")
+    static_bearer_token: str = Field(
+        "sandbox-nonexpiring-bearer", description="the account's non-expiring bearer token (reference §2.4)"
+    )
+    legacy_error_status: int = Field(
+        200, ge=200, le=599, description="HTTP status of legacy /API errors (real tenants answer 200 + Code)"
+    )
+    value_limit_mode: Literal["reject", "truncate"] = Field("reject", description="values over 2048 chars")
+    max_get_url_chars: int = Field(2048, ge=64, description="longer GET URLs get 403 (reference §1.2)")
+    search_max_page_size: int = Field(300, ge=1, description="countperpage above this is clamped")
+    renditions: Literal["auto", "ffmpeg", "copy"] = Field("auto", description="auto = ffmpeg when present")
+    webhooks_enabled: bool = Field(False, description="webhooks are off by default on real tenants")
+    webhook_max_retries: int = Field(5, ge=0, le=20)
+    webhook_retry_base_seconds: float = Field(0.05, ge=0, description="backoff base, doubled per retry")
+    throttle_per_second: float = Field(0.0, ge=0, description="0 = no throttle; else 503 above this rate")
 
 
 class StorageSandboxConfig(_Strict):

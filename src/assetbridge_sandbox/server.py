@@ -69,7 +69,7 @@ class SandboxServer:
         self.iconik_app, self.iconik = create_iconik_app(
             cfg.iconik, self.clock, self.storage, fault_seed=cfg.seed
         )
-        self.orangelogic_app = create_orangelogic_app(
+        self.orangelogic_app, self.orangelogic = create_orangelogic_app(
             cfg.orangelogic, self.clock, data_dir=self.data_dir / "orangelogic", fault_seed=cfg.seed
         )
         self.storage_app = create_storage_app(self.storage, fault_seed=cfg.seed)
