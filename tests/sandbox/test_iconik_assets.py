@@ -276,3 +276,43 @@ def test_bulk_delete(iconik_http: httpx.Client) -> None:
     assert wrong_type.json() == {
         "errors": {"object_type": ["Must be one of: assets, collections, saved_searches."]}
     }
+
+
+def test_bulk_edit_is_202_and_all_or_nothing(sandbox: SandboxServer, iconik_http: httpx.Client) -> None:
+    a, b = create(iconik_http, "A")["id"], create(iconik_http, "B")["id"]
+    ok = iconik_http.patch(
+        ASSETS, json={"objects": [{"id": a, "category": "news"}, {"id": b, "is_blocked": True}]}
+    )
+    assert ok.status_code == 202
+    assert iconik_http.get(f"{ASSETS}{a}/").json()["category"] == "news"
+    assert iconik_http.get(f"{ASSETS}{b}/").json()["is_blocked"] is True
+    updates = [e.object_id for e in sandbox.iconik.events if e.realm == "entity" and e.operation == "update"]
+    assert updates == [a, b]
+
+    bad = iconik_http.put(ASSETS, json={"objects": [{"id": a, "title": "ok"}, {"type": "CLIP"}]})
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "errors": {
+            "objects": {
+                "1": {
+                    "id": ["Missing data for required field."],
+                    "type": [
+                        "Must be one of: ASSET, SEQUENCE, NLE_PROJECT, PLACEHOLDER, CUSTOM, LINK, SUBCLIP."
+                    ],
+                }
+            }
+        }
+    }
+    assert iconik_http.get(f"{ASSETS}{a}/").json()["title"] == "A"
+    unknown = iconik_http.patch(ASSETS, json={"objects": [{"id": a, "title": "new"}, {"id": MISSING}]})
+    assert unknown.status_code == 404
+    assert iconik_http.get(f"{ASSETS}{a}/").json()["title"] == "A"
+
+
+def test_sort_numbers_by_value(iconik_http: httpx.Client) -> None:
+    asset = create(iconik_http)
+    segments = f"{ASSETS}{asset['id']}/segments/"
+    for start in (9000, 10000, 500):
+        iconik_http.post(segments, json={"segment_type": "MARKER", "time_start_milliseconds": start})
+    listed = iconik_http.get(segments, params={"sort": "time_start_milliseconds,asc"}).json()["objects"]
+    assert [s["time_start_milliseconds"] for s in listed] == [500, 9000, 10000]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from assetbridge_sandbox.iconik.asset_fields import check_body
+from assetbridge_sandbox.iconik.asset_fields import F, check_body
 from assetbridge_sandbox.iconik.asset_store import (
     ASSET_CREATE_FIELDS,
     ASSET_FIELDS,
@@ -26,6 +27,11 @@ from assetbridge_sandbox.iconik.common import IconikHTTPError, bool_param, json_
 from assetbridge_sandbox.iconik.state import IconikState
 
 PREFIX = "/API/assets/v1/assets"
+# AssetEditSchema: the asset fields, all optional, plus the required id.
+EDIT_FIELDS: dict[str, F] = {
+    **{name: replace(spec, required=False) for name, spec in ASSET_FIELDS.items()},
+    "id": F("uuid", required=True),
+}
 
 
 def build_router(state: IconikState) -> APIRouter:
@@ -53,6 +59,46 @@ def build_router(state: IconikState) -> APIRouter:
         include = collection is not None
         return JSONResponse(asset_view(state, asset, include_collections=include), status_code=201)
 
+    def _apply(asset: dict[str, Any], fields: dict[str, Any]) -> None:
+        status = fields.pop("status", asset["status"])
+        asset.update(fields)
+        asset["updated_by_user"] = state.config.user_id
+        state.touch_asset(asset["id"])
+        if status == "DELETED" and asset["status"] != "DELETED":
+            soft_delete_asset(state, asset)
+        elif status == "ACTIVE" and asset["status"] == "DELETED":
+            restore_asset(state, asset)
+        else:
+            emit_asset(state, "update", asset)
+
+    async def _bulk_edit(request: Request) -> Response:
+        """``BulkAssetEditSchema``: every object is checked (and must exist) before any is changed."""
+        objects = check_body(await json_body(request), {"objects": F("list[object]", required=True)})[
+            "objects"
+        ]
+        edits: list[tuple[str, dict[str, Any]]] = []
+        errors: dict[str, Any] = {}
+        for index, item in enumerate(objects):
+            try:
+                fields = check_body(item, EDIT_FIELDS)
+                edits.append((fields.pop("id"), fields))
+            except IconikHTTPError as exc:
+                errors[str(index)] = exc.errors
+        if errors:
+            raise IconikHTTPError(400, {"objects": errors})
+        changes = [(get_asset(state, asset_id), fields) for asset_id, fields in edits]
+        for asset, fields in changes:
+            _apply(asset, fields)
+        return Response(status_code=202)
+
+    @router.patch(f"{PREFIX}/")
+    async def bulk_patch(request: Request) -> Response:
+        return await _bulk_edit(request)
+
+    @router.put(f"{PREFIX}/")
+    async def bulk_put(request: Request) -> Response:
+        return await _bulk_edit(request)
+
     @router.get(f"{PREFIX}/{{asset_id}}/")
     async def read_asset(asset_id: str, request: Request) -> dict[str, Any]:
         asset = get_asset(state, asset_id)
@@ -60,17 +106,7 @@ def build_router(state: IconikState) -> APIRouter:
 
     async def _update(asset_id: str, request: Request, *, partial: bool) -> dict[str, Any]:
         asset = get_asset(state, asset_id)
-        fields = check_body(await json_body(request), ASSET_FIELDS, partial=partial)
-        status = fields.pop("status", asset["status"])
-        asset.update(fields)
-        asset["updated_by_user"] = state.config.user_id
-        state.touch_asset(asset_id)
-        if status == "DELETED" and asset["status"] != "DELETED":
-            soft_delete_asset(state, asset)
-        elif status == "ACTIVE" and asset["status"] == "DELETED":
-            restore_asset(state, asset)
-        else:
-            emit_asset(state, "update", asset)
+        _apply(asset, check_body(await json_body(request), ASSET_FIELDS, partial=partial))
         return asset_view(state, asset, include_collections=bool_param(request, "include_collections"))
 
     @router.patch(f"{PREFIX}/{{asset_id}}/")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -248,10 +249,18 @@ def sorted_by(request: Request, items: Sequence[dict[str, Any]]) -> list[dict[st
         direction = check_choice("sort", direction.strip().lower() or "asc", ("asc", "desc"))
         keys.append((name.strip(), direction == "desc"))
     for name, descending in reversed(keys):
-        result.sort(
-            key=lambda item: (item.get(name) is not None, str(item.get(name) or "")), reverse=descending
-        )
+        result.sort(key=partial(_field_key, name), reverse=descending)
     return result
+
+
+def _field_key(name: str, item: dict[str, Any]) -> tuple[int, float, str]:
+    """Nulls first, then numbers by value, then everything else as text."""
+    value = item.get(name)
+    if value is None:
+        return (0, 0.0, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (1, float(value), "")
+    return (2, 0.0, str(value))
 
 
 def check_ids(state: IconikState, ids: list[str], what: str = "Asset") -> list[dict[str, Any]]:
