@@ -52,6 +52,7 @@ class TokenManager:
         self.session = session
         self.clock = clock
         self.fetches = 0
+        self.rejections = 0  # 401s answered by fetching a new token
         self._token: Token | None = None
         self._refresh_token: str | None = None
         self._lock = asyncio.Lock()
@@ -100,6 +101,7 @@ class TokenManager:
             raise AuthError(SYSTEM, "authenticate", "the non-expiring bearer token was rejected", status=401)
         async with self._lock:
             if self._token is None or self._token.value == rejected:
+                self.rejections += 1
                 self._token = await self._fetch()
             return self._token.value
 

@@ -58,7 +58,7 @@ class OrangeLogicClient:
         self.renditions = RenditionLinks(
             self.search, ttl_seconds=settings.rendition_ttl_seconds, clock=monotonic
         )
-        self.uploads = UploadApi(self.core, self.search)
+        self.uploads = UploadApi(self.core, self.search, self.datatable)
 
     async def aclose(self) -> None:
         await self.session.aclose()

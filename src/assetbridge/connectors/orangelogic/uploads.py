@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from assetbridge.connectors.orangelogic.core import Core
-from assetbridge.connectors.orangelogic.errors import SYSTEM
+from assetbridge.connectors.orangelogic.errors import SYSTEM, raise_for_import_messages
 from assetbridge.connectors.orangelogic.models import Asset, UploadResult
 from assetbridge.connectors.orangelogic.multipart_body import MultipartBody
 from assetbridge.connectors.orangelogic.query import field
+from assetbridge.connectors.orangelogic.records import IDENTIFIER, DataTableApi
 from assetbridge.connectors.orangelogic.search import SearchApi
 from assetbridge.connectors.orangelogic.settings import CHUNK_ALIGNMENT
 from assetbridge.errors import ApiError, TransientError, ValidationError
@@ -30,11 +31,13 @@ from assetbridge.transfer.checksums import md5_hex
 
 UPLOAD_NEW_MEDIA = "/API/UploadMedia/v3.0/UploadNewMedia"
 UPLOAD_NEW_VERSION = "/API/UploadMedia/v3.0/UploadNewVersion"
-IMPORT_FROM_URL = "/webapi/mediafile/import/upload/uploadmediawithurl_4bb_v1"
-CREATE_TRANSACTION = "/webapi/mediafile/import/upload/createuploadtransaction_4bc_v1"
-REGISTER_ASSETS = "/webapi/mediafile/import/upload/registeruploadassets_4bd_v1"
+# Only the chunk path is documented (§7.4); the others follow the sandbox's choice (§12 q3): check them
+# against a live tenant's Swagger page (/swagger/index.html?urls.primaryName=mediafile).
+IMPORT_FROM_URL = "/webapi/mediafile/import/upload/uploadmediawithurl_4c1_v1"
+CREATE_TRANSACTION = "/webapi/mediafile/import/upload/createtransaction_23_v1"
+REGISTER_ASSETS = "/webapi/mediafile/import/upload/registerassets_24_v1"
 UPLOAD_CHUNK = "/webapi/mediafile/import/upload/item/26_v1/{item}"
-COMPLETE_UPLOAD = "/webapi/mediafile/import/upload/completeassetupload_4be_v1"
+COMPLETE_UPLOAD = "/webapi/mediafile/import/upload/complete_27_v1"
 LOOKUP_FIELDS = ("OriginalFileName", "CoreField.Parent-folder")
 CHUNK_ATTEMPTS = 4
 
@@ -87,10 +90,20 @@ def _read_range(path: Path, start: int, end: int) -> bytes:
 
 
 class UploadApi:
-    def __init__(self, core: Core, search: SearchApi) -> None:
+    def __init__(self, core: Core, search: SearchApi, datatable: DataTableApi) -> None:
         self.core = core
         self.search = search
+        self.datatable = datatable
         self.chunks_sent = 0
+
+    async def _verify_metadata(
+        self, result: UploadResult, metadata: Mapping[str, str] | None, call: str
+    ) -> None:
+        """Metadata naming fields the asset does not have is dropped silently, with an import message (§7)."""
+        if not metadata or not result.system_identifier:
+            return
+        record = await self.datatable.read("Documents.All", {IDENTIFIER: result.system_identifier})
+        raise_for_import_messages(call, record, list(metadata))
 
     async def upload(
         self,
@@ -105,18 +118,21 @@ class UploadApi:
         name = file_name or path.name
         size = (await asyncio.to_thread(path.stat)).st_size
         if size > self.core.settings.multipart_threshold_bytes:
-            return await self.upload_multipart(path, folder_record_id, file_name=name, metadata=metadata)
+            result = await self.upload_multipart(path, folder_record_id, file_name=name, metadata=metadata)
+            await self._verify_metadata(result, metadata, f"POST {COMPLETE_UPLOAD}")
+            return result
         started = datetime.now(UTC)
         params = {"FolderRecordID": folder_record_id, "FileName": name, "UploadMode": mode}
         if metadata:
             params["Metadata"] = json.dumps(dict(metadata))
         try:
-            return await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
+            result = await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
         except TransientError:
             found = await self.find_uploaded(name, folder_record_id, since=started)
-            if found is not None:
-                return found
-            return await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
+            result = found or await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
+        if mode == "ProcessInLine":
+            await self._verify_metadata(result, metadata, f"POST {UPLOAD_NEW_MEDIA}")
+        return result
 
     async def upload_version(
         self, path: Path, record_id: str, *, file_name: str | None = None, mode: str = "ProcessInLine"
@@ -157,10 +173,20 @@ class UploadApi:
         return (parent is None or parent == folder_record_id) and recent
 
     async def import_from_url(
-        self, url: str, folder_record_id: str, file_name: str, *, mode: str = "ProcessInLine"
+        self,
+        url: str,
+        *,
+        file_name: str,
+        folder_record_id: str | None = None,
+        record_id: str | None = None,
+        mode: str = "ProcessInLine",
     ) -> UploadResult:
-        """The tenant downloads ``url`` itself (bytes never pass through us, §7.3)."""
-        body = {"folderRecordID": folder_record_id, "fileURL": url, "fileName": file_name, "importMode": mode}
+        """The tenant downloads ``url`` itself (bytes never pass through us, §7.3): a new asset in the
+        folder, or a new version of ``record_id``."""
+        if (folder_record_id is None) == (record_id is None):
+            raise ValueError("give exactly one of folder_record_id or record_id")
+        body = {"fileURL": url, "fileName": file_name, "importMode": mode}
+        body |= {"recordID": record_id} if record_id else {"folderRecordID": folder_record_id or ""}
         data = await self.core.call_json(
             "POST",
             IMPORT_FROM_URL,
@@ -200,7 +226,7 @@ class UploadApi:
         done = await self.core.call_json(
             "POST",
             COMPLETE_UPLOAD,
-            form=[("transactionID", transaction), ("uploadItemID", item)],
+            form=[("uploadItemID", item)],
             idempotent=True,
             json_format=False,
         )
