@@ -40,6 +40,7 @@ def test_create_returns_asset_with_one_version(iconik_http: httpx.Client) -> Non
     assert asset["date_created"] == asset["date_modified"]
     assert asset["date_created"].endswith("+00:00")
     [version] = asset["versions"]
+    assert asset["default_version_id"] == version["id"]
     assert version["status"] == "ACTIVE"
     assert version["version_number"] == 1
     assert iconik_http.get(f"{ASSETS}{asset['id']}/").json() == asset
@@ -198,6 +199,7 @@ def test_versions_create_edit_promote_delete(sandbox: SandboxServer, iconik_http
     refreshed = iconik_http.get(f"{ASSETS}{asset['id']}/").json()
     assert refreshed["date_modified"] > asset["date_modified"]
     assert refreshed["versions"][0]["id"] == second
+    assert refreshed["default_version_id"] == second
 
     patched = iconik_http.patch(f"{ASSETS}{asset['id']}/versions/{first}/", json={"analyze_status": "DONE"})
     assert patched.status_code == 200
@@ -208,7 +210,9 @@ def test_versions_create_edit_promote_delete(sandbox: SandboxServer, iconik_http
     assert unknown.status_code == 404
 
     assert iconik_http.put(f"{ASSETS}{asset['id']}/versions/{first}/promote/").status_code == 204
-    assert iconik_http.get(f"{ASSETS}{asset['id']}/").json()["versions"][0]["id"] == first
+    promoted = iconik_http.get(f"{ASSETS}{asset['id']}/").json()
+    assert promoted["versions"][0]["id"] == first
+    assert promoted["default_version_id"] == first
 
     assert iconik_http.delete(f"{ASSETS}{asset['id']}/versions/{second}/").status_code == 204
     versions = iconik_http.get(f"{ASSETS}{asset['id']}/").json()["versions"]

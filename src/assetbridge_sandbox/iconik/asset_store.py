@@ -1,8 +1,9 @@
 """Asset and version objects of the emulator: creation, views, soft delete, restore and purge.
 
 Assets are kept in ``state.assets`` as ``AssetSchema`` dicts with their versions embedded (reference
-§3.2). ``versions`` is ordered current-first: the newer tutorials fall back to ``versions[0].id`` as
-the asset's current version (reference §3.2, ``default_version_id``).
+§3.2). ``versions`` is ordered current-first, and ``default_version_id`` names the current version:
+the newer tutorials read that field and fall back to ``versions[0].id`` (reference §3.2). Version
+changes go through ``mark_current`` so that both always agree.
 """
 
 from __future__ import annotations
@@ -114,7 +115,13 @@ def new_asset(state: IconikState, fields: dict[str, Any]) -> dict[str, Any]:
         "versions": [new_version(state, 1)],
     }
     asset.update({k: v for k, v in fields.items() if k != "collection_id"})
+    mark_current(asset)
     return asset
+
+
+def mark_current(asset: dict[str, Any]) -> None:
+    """Keep ``default_version_id`` on the first entry of ``versions`` (the current version)."""
+    asset["default_version_id"] = asset["versions"][0]["id"]
 
 
 def get_asset(state: IconikState, asset_id: str) -> dict[str, Any]:
@@ -176,7 +183,9 @@ def asset_elastic(state: IconikState, asset: dict[str, Any]) -> dict[str, Any]:
             "ancestor_collections": ancestors,
             "versions_number": len(asset["versions"]),
             "comments_count": comments,
-            "metadata": copy.deepcopy(state.metadata_values.get(("assets", asset_id, ""), {})),
+            "metadata": copy.deepcopy(
+                state.metadata_values.get(("assets", asset_id, current_version_id(asset)), {})
+            ),
             "files": [copy.deepcopy(f) for f in state.files.values() if f.get("asset_id") == asset_id],
             "proxies": [copy.deepcopy(p) for p in state.proxies.values() if p.get("asset_id") == asset_id],
             "keyframes": [

@@ -14,7 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assetbridge_sandbox.iconik.asset_fields import F, check_body
-from assetbridge_sandbox.iconik.asset_store import VERSION_FIELDS, get_asset, get_version, new_version
+from assetbridge_sandbox.iconik.asset_store import (
+    VERSION_FIELDS,
+    get_asset,
+    get_version,
+    mark_current,
+    new_version,
+)
 from assetbridge_sandbox.iconik.common import IconikHTTPError, bool_param, json_body, new_id, no_content
 from assetbridge_sandbox.iconik.state import IconikState
 
@@ -62,6 +68,7 @@ def build_router(state: IconikState) -> APIRouter:
         if options.get("copy_persons"):
             version["person_ids"] = list(source.get("person_ids", []))
         asset["versions"].insert(0, version)
+        mark_current(asset)
         if options.get("copy_segments"):
             _copy_segments(state, asset_id, source_id, version["id"], options.get("include_segment_types"))
         if options.get("copy_metadata"):
@@ -113,6 +120,7 @@ def build_router(state: IconikState) -> APIRouter:
             raise IconikHTTPError(400, "Can not promote a deleted version")
         asset["versions"].remove(version)
         asset["versions"].insert(0, version)
+        mark_current(asset)
         state.touch_asset(asset_id)
         _emit(state, "update", asset_id, version)
         return no_content()
@@ -130,6 +138,7 @@ def build_router(state: IconikState) -> APIRouter:
         if not bool_param(request, "hard_delete"):
             version["status"] = "DELETED"
             asset["versions"].append(version)
+        mark_current(asset)
         state.touch_asset(asset_id)
         _emit(state, "delete", asset_id, version)
         return no_content()
