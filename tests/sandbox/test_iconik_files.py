@@ -107,7 +107,11 @@ def close_and_check(client: httpx.Client, asset_id: str, file_id: str, data: byt
     assert entry["id"] == file_id and entry["size"] == len(data) and entry["checksum"] == md5(data)
     assert httpx.get(entry["url"], timeout=30).content == data
     url = client.get(f"{FILES}/assets/{asset_id}/files/{file_id}/download_url/").json()["url"]
-    assert httpx.get(url, timeout=30).content == data
+    downloaded = httpx.get(url, timeout=30)
+    assert downloaded.content == data
+    assert downloaded.headers["Content-Disposition"].startswith('attachment; filename="clip.mp4"')
+    same = client.get(f"{FILES}/files/checksum/{md5(data)}/").json()["objects"]
+    assert [f["id"] for f in same] == [file_id]
 
 
 def test_gcs_upload_flow(sandbox: SandboxServer, iconik_http: httpx.Client) -> None:
@@ -232,3 +236,4 @@ def test_errors(sandbox: SandboxServer, iconik_http: httpx.Client) -> None:
     assert bad_set.status_code == 400
     assert iconik_http.get(f"{FILES}/storages/matching/EXPORTS/").status_code == 404
     assert iconik_http.get(f"{FILES}/assets/{asset['id']}/formats/NOPE/").status_code == 404
+    assert iconik_http.get(f"{FILES}/files/checksum/{'0' * 32}/").status_code == 404

@@ -26,4 +26,5 @@ def build_router(state: IconikState) -> APIRouter:
     router = APIRouter()
     for module in (files_storages, files_formats, files_files, files_upload, files_proxies, files_keyframes):
         router.include_router(module.build_router(state))
+    router.include_router(files_files.build_checksum_router(state))
     return router

@@ -106,12 +106,20 @@ def upload_fields(state: IconikState, storage: Mapping[str, Any], key: str) -> d
 
 
 def signed_url(
-    state: IconikState, storage: Mapping[str, Any], key: str, filename: str, request: Request | None = None
+    state: IconikState,
+    storage: Mapping[str, Any],
+    key: str,
+    filename: str,
+    request: Request | None = None,
+    *,
+    default: str = "inline",
 ) -> str | None:
-    """A signed download URL, or None while the object is not in storage."""
+    """A signed download URL (``content_disposition`` query param honoured), or None while not in storage."""
     if state.storage.info(key) is None:
         return None
-    disposition = request.query_params.get("content_disposition", "inline") if request else "inline"
+    disposition = request.query_params.get("content_disposition", default) if request else default
+    if disposition not in ("inline", "attachment"):
+        raise IconikHTTPError(400, {"content_disposition": ["Must be one of: inline, attachment."]})
     protocol: Protocol = "s3" if storage.get("method") == "S3" else "gcs"
     return state.storage.signed_download_url(
         key, filename=filename, protocol=protocol, disposition=disposition

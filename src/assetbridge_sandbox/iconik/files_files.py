@@ -90,9 +90,28 @@ def build_router(state: IconikState) -> APIRouter:
         url = None
         if storage is not None and file["status"] == "CLOSED":
             key = object_key(storage, asset_id, file_id)
-            url = signed_url(state, storage, key, file["original_name"], request)
+            url = signed_url(state, storage, key, file["original_name"], request, default="attachment")
         if url is None:
             raise IconikHTTPError(400, "File is not uploaded yet")
         return {"url": url}
+
+    return router
+
+
+def build_checksum_router(state: IconikState) -> APIRouter:
+    """``GET /files/checksum/{checksum}/``: files (any asset) with that md5 — the dedupe helper (§5.3)."""
+    router = APIRouter(prefix=PREFIX)
+
+    @router.get("/files/checksum/{checksum}/")
+    async def by_checksum(checksum: str, request: Request) -> dict[str, Any]:
+        wanted = checksum.lower()
+        matches = [
+            f
+            for f in sorted(state.files.values(), key=lambda f: (str(f["date_created"]), str(f["id"])))
+            if (f.get("checksum") or "").lower() == wanted and f["status"] != "DELETED"
+        ]
+        if not matches:
+            raise IconikHTTPError(404, "Files with this checksum don't exist")
+        return page(request, [file_view(state, f, request) for f in matches])
 
     return router
