@@ -320,3 +320,12 @@ def test_sort_numbers_by_value(iconik_http: httpx.Client) -> None:
         iconik_http.post(segments, json={"segment_type": "MARKER", "time_start_milliseconds": start})
     listed = iconik_http.get(segments, params={"sort": "time_start_milliseconds,asc"}).json()["objects"]
     assert [s["time_start_milliseconds"] for s in listed] == [500, 9000, 10000]
+
+
+def test_patch_status_deleted_is_a_soft_delete(iconik_http: httpx.Client) -> None:
+    asset = create(iconik_http)
+    iconik_http.patch(f"{ASSETS}{asset['id']}/", json={"status": "DELETED"})
+    queue = iconik_http.get("/API/assets/v1/delete_queue/assets/").json()
+    assert [a["id"] for a in queue["objects"]] == [asset["id"]]
+    iconik_http.patch(f"{ASSETS}{asset['id']}/", json={"status": "ACTIVE"})
+    assert iconik_http.get("/API/assets/v1/delete_queue/assets/").json()["total"] == 0

@@ -271,3 +271,27 @@ def test_segment_errors(iconik_http: httpx.Client) -> None:
     assert iconik_http.get(f"{API}/assets/{MISSING}/segments/").json() == {"errors": ["Asset does not exist"]}
     assert iconik_http.patch(f"{base}/{MISSING}/", json={"segment_checked": True}).status_code == 404
     assert iconik_http.get(f"{base}/", params={"per_page": 5000}).status_code == 400
+
+
+def test_collection_approvals_have_no_version(sandbox: SandboxServer, iconik_http: httpx.Client) -> None:
+    collection = iconik_http.post(f"{API}/collections/", json={"title": "Board"}).json()
+    base = f"{API}/collections/{collection['id']}/approvals"
+    iconik_http.post(f"{base}/request/", json={"externals": ["client@example.com"]})
+    decision = iconik_http.put(
+        f"{base}/", json={"status": "APPROVED", "external": "client@example.com"}
+    ).json()
+    assert decision["external"] == "client@example.com"
+    assert "version_id" not in decision
+    aggregate = iconik_http.get(f"{base}/request/").json()
+    assert aggregate["status"] == "APPROVED"
+    assert "version_id" not in aggregate
+    event = [e for e in sandbox.iconik.events if e.realm == "approvals"][-1]
+    assert (event.event_type, event.object_id, event.data["version_id"]) == (
+        "collections",
+        collection["id"],
+        None,
+    )
+    assert iconik_http.delete(f"{base}/external/client@example.com/").status_code == 204
+    assert iconik_http.delete(f"{base}/external/client@example.com/").status_code == 404
+    no_versions = iconik_http.get(f"{API}/collections/{collection['id']}/versions/{MISSING}/approvals/")
+    assert no_versions.status_code == 404
