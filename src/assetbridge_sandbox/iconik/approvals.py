@@ -80,10 +80,15 @@ def build_router(state: IconikState) -> APIRouter:
         return (object_type, object_id, version_id)
 
     def record(k: tuple[str, str, str]) -> dict[str, Any]:
-        return state.approvals.setdefault(k, {"requested": None, "users": {}, "externals": {}})
+        """The stored record, created on first write."""
+        return state.approvals.setdefault(k, peek(k))
+
+    def peek(k: tuple[str, str, str]) -> dict[str, Any]:
+        """The stored record, or an empty one that reads leave unstored."""
+        return state.approvals.get(k) or {"requested": None, "users": {}, "externals": {}}
 
     def view(k: tuple[str, str, str]) -> dict[str, Any]:
-        rec = record(k)
+        rec = peek(k)
         requested = rec["requested"] or {
             "users": [],
             "groups": [],
@@ -112,7 +117,7 @@ def build_router(state: IconikState) -> APIRouter:
             "object_id": k[1],
             "object_type": k[0],
             "version_id": k[2] or None,
-            "status": aggregate(record(k)),
+            "status": aggregate(peek(k)),
             "user_id": who,
             "user_status": decision,
             "change_date": state.now(),
@@ -158,7 +163,7 @@ def build_router(state: IconikState) -> APIRouter:
         object_type: str, object_id: str, request: Request, merge: bool
     ) -> dict[str, Any]:
         k = key(object_type, object_id)
-        if record(k)["requested"] is None:
+        if peek(k)["requested"] is None:
             raise not_found("Approval request")
         write_request(k, check_body(await json_body(request), REQUEST_FIELDS), merge=merge)
         announce(k, "update", state.config.user_id, None)
@@ -175,7 +180,7 @@ def build_router(state: IconikState) -> APIRouter:
     @router.delete(f"{PREFIX}/approvals/request/")
     async def delete_request(object_type: str, object_id: str) -> dict[str, Any]:
         k = key(object_type, object_id)
-        if record(k)["requested"] is None:
+        if peek(k)["requested"] is None:
             raise not_found("Approval request")
         record(k)["requested"] = None
         announce(k, "delete", state.config.user_id, None)
