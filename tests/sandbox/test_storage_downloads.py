@@ -128,3 +128,13 @@ def test_large_upload_and_download_stream(sandbox: SandboxServer) -> None:
     # Client and server share this process: neither side may hold the 64 MiB file in memory.
     assert after_upload - baseline < size // 4
     assert after_download - baseline < size // 4
+
+
+def test_injected_faults_use_the_xml_error_shape(sandbox: SandboxServer, tmp_path: Path) -> None:
+    url = _stored(sandbox, tmp_path, "dl/fault.bin", b"data")
+    control = sandbox.urls["storage"] + "/_sandbox/faults"
+    rule = {"rules": [{"kind": "status", "status": 503, "count": 1, "path": "^/gcs/"}]}
+    assert httpx.put(control, json=rule, timeout=10).status_code == 200
+    failed = httpx.get(url, timeout=10)
+    assert failed.status_code == 503 and "<Code>SlowDown</Code>" in failed.text
+    assert httpx.get(url, timeout=10).content == b"data"

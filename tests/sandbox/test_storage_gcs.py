@@ -121,3 +121,11 @@ def test_malformed_content_range_is_400(sandbox: SandboxServer, bad: str) -> Non
     session = _start(sandbox, "bucket-a/bad.bin")
     resp = httpx.put(session, content=b"ab", headers={"Content-Range": bad}, timeout=10)
     assert resp.status_code == 400
+
+
+def test_session_expires_with_the_sandbox_clock(sandbox_factory: Any) -> None:
+    server: SandboxServer = sandbox_factory(storage={"port": 0, "gcs_session_ttl_seconds": 10})
+    session = _start(server, "bucket-a/late.bin")
+    server.clock.advance(11)
+    resp = _put(session, b"x", 0, 1)
+    assert resp.status_code == 404 and "<Code>NoSuchUpload</Code>" in resp.text
