@@ -23,8 +23,11 @@ from assetbridge_sandbox.clock import SandboxClock
 from assetbridge_sandbox.config import SandboxConfig
 from assetbridge_sandbox.faults import SandboxH11Protocol
 from assetbridge_sandbox.iconik.app import create_app as create_iconik_app
+from assetbridge_sandbox.iconik.seed import seed_iconik
 from assetbridge_sandbox.iconik.state import IconikState
 from assetbridge_sandbox.orangelogic.app import create_app as create_orangelogic_app
+from assetbridge_sandbox.orangelogic.seed import seed_orangelogic
+from assetbridge_sandbox.seed import generate_catalog
 from assetbridge_sandbox.storage.app import create_app as create_storage_app
 from assetbridge_sandbox.storage.service import StorageService
 
@@ -73,10 +76,26 @@ class SandboxServer:
             cfg.orangelogic, self.clock, data_dir=self.data_dir / "orangelogic", fault_seed=cfg.seed
         )
         self.storage_app = create_storage_app(self.storage, fault_seed=cfg.seed)
+        self.seeded: dict[str, Any] = {}
+        if cfg.catalog_size > 0:
+            self._seed()
         self._servers: list[uvicorn.Server] = []
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._started = threading.Event()
+
+    def _seed(self) -> None:
+        """Load the deterministic catalog into both emulators (before any server runs)."""
+        cfg = self.config
+        catalog = generate_catalog(cfg.seed, cfg.catalog_size, self.data_dir / "media", media_mode=cfg.media)
+        records = seed_orangelogic(self.orangelogic, catalog)
+        iconik = asyncio.run(seed_iconik(self.iconik_app.app, self.iconik, catalog))
+        self.seeded = {
+            "media": catalog.media_backend,
+            "orangelogic_assets": len(records),
+            "iconik_assets": len(iconik["assets"]),
+            "iconik": iconik,
+        }
 
     @property
     def iconik_state(self) -> IconikState:
@@ -103,6 +122,7 @@ class SandboxServer:
             },
             "storage": {"base_url": self.urls["storage"], "control_url": self.urls["storage"] + "/_sandbox"},
             "data_dir": str(self.data_dir),
+            "seeded": {k: v for k, v in self.seeded.items() if k != "iconik"},
         }
 
     def write_info(self, path: Path) -> None:
