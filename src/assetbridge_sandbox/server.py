@@ -138,7 +138,6 @@ class SandboxServer:
             timeout_keep_alive=30,
         )
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
         return server
 
     async def serve(self) -> None:
