@@ -40,9 +40,10 @@ class GovernorConfig(BaseModel):
     max_pause: float = Field(60.0, gt=0, description="longest pause the governor imposes for one 429")
 
     def rates(self) -> list[Rate]:
+        """pyrate-limiter rates; the window rate only when it is tighter than the per-second one."""
         rates = [Rate(self.per_second, 1000)]
         window_ms = int(self.window_seconds * 1000)
-        if window_ms != 1000:
+        if window_ms > 1000 and self.per_window < self.per_second * self.window_seconds:
             rates.append(Rate(self.per_window, window_ms))
         return rates
 

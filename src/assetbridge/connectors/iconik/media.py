@@ -109,7 +109,7 @@ class MediaAPI(FilesAPI):
         directory_path: str = "",
     ) -> Uploaded:
         """Format ORIGINAL → file set → file → bytes → ``CLOSED`` with size and md5 (reference §5.4)."""
-        storage = await self.matching_storage("FILES", storage_id=storage_id)
+        storage = await (self.get_storage(storage_id) if storage_id else self.matching_storage("FILES"))
         fmt = await self.create_format(
             asset_id,
             FormatCreate(
