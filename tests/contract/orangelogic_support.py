@@ -13,6 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from assetbridge.connectors.orangelogic.settings import (
     OrangeLogicSettings,
 )
 from assetbridge.transport.retry import RetryPolicy
+from assetbridge_sandbox.config import SandboxConfig
 from assetbridge_sandbox.server import SandboxServer
 
 LIVE_URL = os.environ.get("ASSETBRIDGE_LIVE_OL_URL")
@@ -83,7 +85,31 @@ class OLTarget:
         return lambda: time.time() + sandbox.clock.offset
 
 
-def make_target(sandbox_factory: Callable[..., SandboxServer]) -> OLTarget:
+def start_sandbox(data_dir: Path) -> SandboxServer:
+    """One sandbox for the whole module (tests scope their data by ``OLTarget.run``)."""
+    config = SandboxConfig.model_validate(
+        {
+            "data_dir": str(data_dir),
+            "catalog_size": 0,
+            "media": "synthetic",
+            "iconik": {"port": 0},
+            "orangelogic": {"port": 0},
+            "storage": {"port": 0},
+        }
+    )
+    return SandboxServer(config).start()
+
+
+def reset_sandbox(sandbox: SandboxServer) -> None:
+    """Undo what a test may have changed: fault rules, the multi-part threshold, webhooks."""
+    base = sandbox.urls["orangelogic"] + "/_sandbox"
+    httpx.delete(base + "/faults", timeout=10)
+    threshold = sandbox.config.orangelogic.multipart_threshold_bytes
+    httpx.put(base + "/orangelogic/multipart-threshold", json={"bytes": threshold}, timeout=10)
+    httpx.put(base + "/orangelogic/webhooks/enabled", json={"enabled": False}, timeout=10)
+
+
+def make_target(sandbox: SandboxServer | None) -> OLTarget:
     if LIVE_URL:
         return OLTarget(
             base_url=LIVE_URL,
@@ -92,7 +118,7 @@ def make_target(sandbox_factory: Callable[..., SandboxServer]) -> OLTarget:
             login=os.environ.get("ASSETBRIDGE_LIVE_OL_LOGIN"),
             password=os.environ.get("ASSETBRIDGE_LIVE_OL_PASSWORD"),
         )
-    sandbox = sandbox_factory()
+    assert sandbox is not None
     info = sandbox.info()["orangelogic"]
     return OLTarget(
         base_url=info["base_url"],

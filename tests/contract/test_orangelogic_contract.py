@@ -1,32 +1,48 @@
-"""Contract suite for ``assetbridge.connectors.orangelogic`` — sandbox by default, live tenant with credentials."""
+"""Contract suite for the Orange Logic client: against the sandbox, or a live tenant with credentials."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
+import threading
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
-from orangelogic_support import OLTarget, make_target
+from orangelogic_support import LIVE_URL, OLTarget, make_target, reset_sandbox, start_sandbox
 
 from assetbridge.connectors.orangelogic.client import OrangeLogicClient
 from assetbridge.connectors.orangelogic.datatable import add_values, clear, remove_value, set_value
 from assetbridge.connectors.orangelogic.query import field
 from assetbridge.connectors.orangelogic.search import cursor_after
 from assetbridge.connectors.orangelogic.settings import ClientCredentialsAuth, OAuth2Auth
-from assetbridge.errors import AuthError, ValidationError
+from assetbridge.connectors.orangelogic.webhooks import SignatureError, parse_event, verify_signature
+from assetbridge.errors import AuthError, NotFoundError, ValidationError
 from assetbridge_sandbox.server import SandboxServer
 
 IMAGE = "Documents.Image.Default"
 FOLDER = "Documents.Folder.Default"
 
 
+@pytest.fixture(scope="module")
+def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer | None]:
+    if LIVE_URL:
+        yield None
+        return
+    server = start_sandbox(tmp_path_factory.mktemp("orangelogic-contract"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def target(sandbox_factory: Callable[..., SandboxServer]) -> OLTarget:
-    return make_target(sandbox_factory)
+def target(shared_sandbox: SandboxServer | None) -> Iterator[OLTarget]:
+    yield make_target(shared_sandbox)
+    if shared_sandbox is not None:
+        reset_sandbox(shared_sandbox)
 
 
 @pytest.fixture
@@ -297,6 +313,141 @@ async def test_rendition_url_is_minted_again_after_600_seconds(
     assert second.refreshes == 1
     assert second.digests.md5 == first.digests.md5
     assert ol.renditions.minted == 2
+
+
+async def test_new_version_replaces_the_original(
+    ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
+) -> None:
+    folder = await new_folder(ol, target)
+    first, second = tmp_path / "v1.bin", tmp_path / "v2.bin"
+    write_file(first, 5_000)
+    md5 = write_file(second, 7_000)
+    created = await ol.uploads.upload(first, folder)
+    assert created.record_id and created.system_identifier
+    target.created.append(created.system_identifier)
+    version = await ol.uploads.upload_version(second, created.record_id)
+    assert version.system_identifier == created.system_identifier
+    downloaded = await ol.download_original(created.record_id, tmp_path / "v.copy")
+    assert downloaded.digests.md5 == md5 and downloaded.digests.size == 7_000
+
+
+async def test_import_from_url_lets_the_tenant_pull_the_bytes(
+    ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
+) -> None:
+    folder = await new_folder(ol, target)
+    src = tmp_path / "source.jpg"
+    src.write_bytes(JPEG)
+    source = await ol.uploads.upload(src, folder)
+    assert source.system_identifier
+    target.created.append(source.system_identifier)
+    link = await ol.renditions.get(source.system_identifier, "TR1")
+    imported = await ol.uploads.import_from_url(link.uri, file_name="pulled.jpg", folder_record_id=folder)
+    assert imported.system_identifier and imported.record_id
+    target.created.append(imported.system_identifier)
+    reference = await ol.download_rendition(source.system_identifier, "TR1", tmp_path / "ref.jpg")
+    pulled = await ol.download_original(imported.record_id, tmp_path / "pulled.jpg")
+    assert pulled.digests.md5 == reference.digests.md5
+
+
+# --- failures: classification, no duplicates, no secrets ---------------------------------------------
+
+
+async def test_create_after_a_lost_response_does_not_duplicate(
+    ol: OrangeLogicClient, target: OLTarget
+) -> None:
+    key = ("CoreField.Id_Client", f"{target.run}-k1")
+    # The record is created, then the answer is cut off: the client must find it instead of re-creating.
+    target.faults({"kind": "truncate", "path": r"(?i)Documents\.Image\.Default:Create", "count": 1})
+    result = await ol.datatable.create(IMAGE, [set_value("CoreField.Title", f"{target.run} once")], key=key)
+    assert target.fired() == [1]
+    assert result.system_identifier
+    target.created.append(result.system_identifier)
+    page = await ol.search.page(field("Title", target.run))
+    assert page.total_count == 1
+
+
+async def test_upload_after_a_lost_response_does_not_duplicate(
+    ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
+) -> None:
+    folder = await new_folder(ol, target)
+    src = tmp_path / f"{target.run}-once.bin"
+    write_file(src, 20_000)
+    target.faults({"kind": "truncate", "path": r"(?i)UploadNewMedia", "count": 1})
+    result = await ol.uploads.upload(src, folder)
+    assert target.fired() == [1]
+    assert result.system_identifier
+    target.created.append(result.system_identifier)
+    found = [a async for a in ol.search.iterate(field("OriginalFileName", src.name))]
+    assert [a.system_identifier for a in found] == [result.system_identifier]
+
+
+async def test_errors_name_the_call_the_status_and_the_tenant_message(ol: OrangeLogicClient) -> None:
+    with pytest.raises(ValidationError) as err:
+        await ol.search.page("Title:(unclosed")
+    assert "/API/Search/v4.0/Search" in str(err.value)
+    assert "parenthesis" in err.value.message.lower()
+    with pytest.raises(NotFoundError) as missing:
+        await ol.datatable.read(IMAGE, {"CoreField.Identifier": "NOPE000"})
+    assert "Documents.Image.Default:Read" in str(missing.value)
+
+
+async def test_transient_errors_on_reads_are_retried(ol: OrangeLogicClient, target: OLTarget) -> None:
+    target.faults({"kind": "status", "status": 503, "path": r"(?i)/search", "count": 2})
+    page = await ol.search.page(field("Title", target.run))
+    assert page.total_count == 0
+    assert target.fired() == [2]
+
+
+async def test_login_token_never_appears_in_errors(target: OLTarget, tmp_path: Path) -> None:
+    async with OrangeLogicClient(target.settings(target.login_auth())) as ol:
+        token = await ol.auth.token()
+        with pytest.raises(NotFoundError) as err:
+            await ol.download_original("NOSUCHRECORD", tmp_path / "x")
+        assert token not in str(err.value) and token not in repr(err.value.detail)
+        assert err.value.status == 404
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        self.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+async def test_sandbox_webhook_signature_verifies(ol: OrangeLogicClient, target: OLTarget) -> None:
+    sandbox = target.require_sandbox()
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _Receiver.received.clear()
+        target.control("PUT", "/orangelogic/webhooks/enabled", {"enabled": True})
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        target.control("POST", "/orangelogic/webhooks", {"url": url, "topics": ["asset.created"]})
+        ident = await new_image(ol, target, "hooked")
+        for _ in range(100):
+            if _Receiver.received:
+                break
+            await asyncio.sleep(0.05)
+        headers, body = _Receiver.received[0]
+        secret = sandbox.info()["orangelogic"]["webhook_secret"]
+        verify_signature([secret], body, headers, now=datetime.fromtimestamp(target.sandbox_clock()(), UTC))
+        event = parse_event(body)
+        assert event.system_identifier == ident and event.action == "created"
+        with pytest.raises(SignatureError):
+            verify_signature(["not-the-secret"], body, headers, now=datetime.now(UTC))
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # A 1×1 JPEG.
