@@ -25,7 +25,6 @@ from assetbridge.errors import AuthError, NotFoundError, ValidationError
 from assetbridge_sandbox.server import SandboxServer
 
 IMAGE = "Documents.Image.Default"
-FOLDER = "Documents.Folder.Default"
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +62,10 @@ async def new_image(ol: OrangeLogicClient, target: OLTarget, title: str, **extra
 
 
 async def new_folder(ol: OrangeLogicClient, target: OLTarget) -> str:
-    result = await ol.datatable.create(FOLDER, [set_value("CoreField.Title", f"{target.run} folder")])
-    assert result.record_id and result.system_identifier
-    target.created.append(result.system_identifier)
-    return result.record_id
+    folder = await ol.create_folder(f"{target.run} folder")
+    assert folder.record_id and folder.system_identifier
+    target.created.append(folder.system_identifier)
+    return folder.record_id
 
 
 def write_file(path: Path, size: int) -> str:
@@ -347,6 +346,20 @@ async def test_import_from_url_lets_the_tenant_pull_the_bytes(
     reference = await ol.download_rendition(source.system_identifier, "TR1", tmp_path / "ref.jpg")
     pulled = await ol.download_original(imported.record_id, tmp_path / "pulled.jpg")
     assert pulled.digests.md5 == reference.digests.md5
+
+
+async def test_streamed_upload_is_sent_again_after_a_401(
+    ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
+) -> None:
+    folder = await new_folder(ol, target)
+    src = tmp_path / "after401.bin"
+    md5 = write_file(src, 50_000)
+    target.control("POST", "/orangelogic/tokens/expire", {"kind": "oauth"})
+    result = await ol.uploads.upload(src, folder)
+    assert ol.auth.rejections == 1
+    assert result.record_id and result.system_identifier
+    target.created.append(result.system_identifier)
+    assert (await ol.download_original(result.record_id, tmp_path / "c")).digests.md5 == md5
 
 
 # --- failures: classification, no duplicates, no secrets ---------------------------------------------

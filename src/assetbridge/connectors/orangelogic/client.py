@@ -21,13 +21,16 @@ from urllib.parse import urlencode
 
 from assetbridge.connectors.orangelogic.auth import TokenManager
 from assetbridge.connectors.orangelogic.core import Core
+from assetbridge.connectors.orangelogic.datatable import set_value
 from assetbridge.connectors.orangelogic.downloads import ORIGINAL_PATH, DownloadResult, Source, download
 from assetbridge.connectors.orangelogic.errors import SYSTEM, detail_parser
+from assetbridge.connectors.orangelogic.models import Folder
 from assetbridge.connectors.orangelogic.records import DataTableApi
 from assetbridge.connectors.orangelogic.renditions import RenditionLinks
 from assetbridge.connectors.orangelogic.search import SearchApi
 from assetbridge.connectors.orangelogic.settings import OrangeLogicSettings
 from assetbridge.connectors.orangelogic.uploads import UploadApi
+from assetbridge.errors import ValidationError
 from assetbridge.transport.http import HttpSession
 
 
@@ -68,6 +71,23 @@ class OrangeLogicClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    async def create_folder(self, title: str, *, parent_record_id: str | None = None) -> Folder:
+        """A folder (``Documents.Folder.Default``); without a parent it lands in the hidden root (§5.4)."""
+        writes = [set_value("CoreField.Title", title)]
+        if parent_record_id:
+            writes.append(set_value("CoreField.Parent-folder", parent_record_id))
+        result = await self.datatable.create("Documents.Folder.Default", writes)
+        if not result.record_id:
+            raise ValidationError(
+                SYSTEM, "POST Documents.Folder.Default:Create", "the answer names no RecordID"
+            )
+        return Folder(
+            record_id=result.record_id,
+            system_identifier=result.system_identifier,
+            title=title,
+            parent_record_id=parent_record_id,
+        )
 
     async def download_original(self, record_id: str, dest: Path, *, fmt: str = "TRX") -> DownloadResult:
         """The original file (``F=TRX``) of the asset with this RecordID, resumable, with digests."""

@@ -8,7 +8,7 @@ failures happen in ``HttpSession`` and only for calls marked ``idempotent``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -36,12 +36,16 @@ class Core:
         *,
         params: Mapping[str, Any] | None = None,
         form: Pairs | None = None,
-        content: bytes | AsyncIterable[bytes] | None = None,
+        content: bytes | Callable[[], AsyncIterable[bytes]] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool,
         json_format: bool = True,
     ) -> HttpResponse:
-        """One authenticated call; ``form`` pairs are posted url-encoded (repeated keys allowed)."""
+        """One authenticated call; ``form`` pairs are posted url-encoded (repeated keys allowed).
+
+        A streamed ``content`` is given as a factory, so the body can be produced again for the one
+        re-send after a 401.
+        """
         body: Any = content
         send_headers = {"Accept": "application/json", **(headers or {})}
         if form is not None:
@@ -55,7 +59,7 @@ class Core:
         try:
             response = await self._send(method, path, query, body, send_headers, token, idempotent)
         except AuthError as exc:
-            if exc.status != 401 or not self.auth.renewable or not isinstance(body, bytes | None):
+            if exc.status != 401 or not self.auth.renewable:
                 raise
             token = await self.auth.renew_after_rejection(token)
             response = await self._send(method, path, query, body, send_headers, token, idempotent)
@@ -77,7 +81,8 @@ class Core:
             method,
             path,
             params={**query, **auth_params},
-            content=body,
+            # HttpSession types content as bytes; httpx streams an async iterable just the same.
+            content=body() if callable(body) else body,
             headers={**headers, **auth_headers},
             idempotent=idempotent,
         )

@@ -26,7 +26,7 @@ from assetbridge.connectors.orangelogic.query import field
 from assetbridge.connectors.orangelogic.records import IDENTIFIER, DataTableApi
 from assetbridge.connectors.orangelogic.search import SearchApi
 from assetbridge.connectors.orangelogic.settings import CHUNK_ALIGNMENT
-from assetbridge.errors import ApiError, TransientError, ValidationError
+from assetbridge.errors import TransientError, ValidationError
 from assetbridge.transfer.checksums import md5_hex
 
 UPLOAD_NEW_MEDIA = "/API/UploadMedia/v3.0/UploadNewMedia"
@@ -148,7 +148,7 @@ class UploadApi:
         body = MultipartBody.build([], "InputStream", name, path=path)
         headers = {"Content-Type": body.header, "Content-Length": str(body.length())}
         data = await self.core.call_json(
-            "POST", endpoint, params=params, content=body.chunks(), headers=headers, idempotent=False
+            "POST", endpoint, params=params, content=body.chunks, headers=headers, idempotent=False
         )
         result = parse_upload_result(data)
         if not result.system_identifier and not result.record_id:
@@ -249,21 +249,18 @@ class UploadApi:
         body = part.as_bytes()
         params = {"start": start, "end": end, "totalLength": total, "md5": digest}
         headers = {"Content-Type": part.header}
-        last: ApiError | None = None
-        for _ in range(CHUNK_ATTEMPTS):
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
             self.chunks_sent += 1
             try:
+                # Transient failures are retried inside the session: re-sending one byte range is safe.
                 await self.core.call(
                     "POST", endpoint, params=params, content=body, headers=headers, idempotent=True
                 )
                 return
-            except (TransientError, ValidationError) as exc:
-                # A 400 here is a checksum the tenant did not match: the bytes were damaged on the way.
-                if isinstance(exc, ValidationError) and "md5" not in exc.message.lower():
+            except ValidationError as exc:
+                # The tenant computed another MD5: the bytes were damaged on the way; send them again.
+                if "md5" not in exc.message.lower() or attempt == CHUNK_ATTEMPTS:
                     raise
-                last = exc
-        assert last is not None
-        raise last
 
 
 def _first_item(data: Mapping[str, Any]) -> Mapping[str, Any]:
