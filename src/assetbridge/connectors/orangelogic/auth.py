@@ -26,7 +26,7 @@ from assetbridge.connectors.orangelogic.settings import (
     OAuth2Auth,
     OrangeLogicSettings,
 )
-from assetbridge.errors import AuthError
+from assetbridge.errors import ApiError, AuthError
 from assetbridge.transport.http import HttpSession
 
 CLIENT_CREDENTIALS_PATH = "/webapi/security/clientcredentialsauthentication/authenticate_46H_v1"
@@ -177,10 +177,8 @@ class TokenManager:
         data = await self._post_form(LOGIN_PATH, form, call)
         try:
             raise_for_envelope(call, data)
-        except Exception as exc:
-            raise AuthError(
-                SYSTEM, call, "login refused", status=401, detail=getattr(exc, "message", None)
-            ) from None
+        except ApiError as exc:
+            raise AuthError(SYSTEM, call, "login refused", status=401, detail=exc.message) from None
         api = data.get("APIResponse", {})
         inner = api.get("Response") if isinstance(api.get("Response"), dict) else api
         value = inner.get("Token") if isinstance(inner, dict) else None

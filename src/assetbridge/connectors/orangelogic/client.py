@@ -31,6 +31,7 @@ from assetbridge.connectors.orangelogic.search import SearchApi
 from assetbridge.connectors.orangelogic.settings import OrangeLogicSettings
 from assetbridge.connectors.orangelogic.uploads import UploadApi
 from assetbridge.errors import ValidationError
+from assetbridge.transport.governor import RateGovernor
 from assetbridge.transport.http import HttpSession
 
 
@@ -40,11 +41,14 @@ class OrangeLogicClient:
         settings: OrangeLogicSettings,
         *,
         session: HttpSession | None = None,
+        governor: RateGovernor | None = None,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``session`` may be shared or pre-built (tests inject one); ``clock`` drives token expiry and
-        ``monotonic`` the age of rendition URLs."""
+        """``session`` may be pre-built; ``governor`` shared between workers (default: one from
+        ``settings.rate``, or none); ``clock`` drives token expiry and ``monotonic`` rendition URL age."""
+        if governor is None and settings.rate is not None:
+            governor = RateGovernor(settings.rate, name=SYSTEM)
         self.settings = settings
         self.session = session or HttpSession(
             system=SYSTEM,
@@ -52,6 +56,7 @@ class OrangeLogicClient:
             timeouts=settings.timeouts,
             retry=settings.retry,
             detail_parser=detail_parser,
+            governor=governor,
         )
         self.auth = TokenManager(settings, self.session, clock=clock)
         self.session.secrets = tuple(self.auth.secrets())

@@ -111,9 +111,7 @@ class SearchApi:
         for asset in page.items:
             if asset.system_identifier.lower() == system_identifier.lower():
                 return asset
-        raise NotFoundError(
-            "orangelogic", f"POST {SEARCH_PATH}", f"asset {system_identifier} not found", status=200
-        )
+        raise NotFoundError("orangelogic", f"POST {SEARCH_PATH}", f"asset {system_identifier} not found")
 
     async def changed_since(
         self,

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from assetbridge.transport.governor import GovernorConfig
 from assetbridge.transport.http import Timeouts
 from assetbridge.transport.retry import RetryPolicy
 
@@ -58,6 +59,10 @@ class OrangeLogicSettings(_Strict):
     timeouts: Timeouts = Timeouts()
     retry: RetryPolicy = Field(
         RetryPolicy(maximum_attempts=4), description="for calls safe to repeat (reads, chunk uploads)"
+    )
+    rate: GovernorConfig | None = Field(
+        None,
+        description="client-side pacing; Orange Logic publishes no rate limit (§9.2), so none by default",
     )
     refresh_margin_seconds: float = Field(60.0, ge=0, description="renew a token this long before expiry")
     search_page_size: int = Field(100, ge=1, le=300, description="countperpage for Search (§3.6: ≤ 100)")
