@@ -28,12 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from assetbridge_sandbox.orangelogic.common import OLError, json_response
 from assetbridge_sandbox.orangelogic.routing import Ctx
 from assetbridge_sandbox.orangelogic.state import OLState, Record
 from assetbridge_sandbox.orangelogic.uploads import (
+    CHUNK,
     apply_metadata,
     attach_file,
     doc_type_for,
@@ -149,16 +151,25 @@ async def register_assets(ctx: Ctx) -> Response:
     )
 
 
-def _md5_ok(expected: str, data: bytes) -> bool:
-    digest = hashlib.md5(data, usedforsecurity=False).digest()
+def _md5_ok(expected: str, digest: bytes) -> bool:
     value = expected.strip()
     return value.lower() == digest.hex() or value == base64.b64encode(digest).decode()
 
 
-def _write_at(path: Path, offset: int, data: bytes) -> None:
-    with path.open("r+b") as fh:
-        fh.seek(offset)
-        fh.write(data)
+async def _write_chunk(part: UploadFile, path: Path, offset: int, expected: int) -> tuple[int, bytes]:
+    """Stream the part into place at ``offset``; returns (bytes seen, MD5). The range only counts as
+    received once its length and MD5 are checked, so a bad chunk is simply overwritten by its retry."""
+    md5 = hashlib.md5(usedforsecurity=False)
+    size = 0
+    async with await anyio.open_file(path, "r+b") as out:
+        await out.seek(offset)
+        while piece := await part.read(CHUNK):
+            size += len(piece)
+            if size > expected:
+                break
+            md5.update(piece)
+            await out.write(piece)
+    return size, md5.digest()
 
 
 async def upload_chunk(ctx: Ctx) -> Response:
@@ -177,13 +188,13 @@ async def upload_chunk(ctx: Ctx) -> Response:
         part = next((f for f in params.files), None)
         if part is None:
             raise _bad("the chunk must be sent as the multipart part 'data'")
-        data = await part.read(end - start + 2)
-        if len(data) != end - start + 1:
-            raise _bad(f"the chunk has {len(data)} bytes, expected {end - start + 1}")
+        item.ranges.discard((start, end))  # being overwritten: valid again only once checked
+        size, digest = await _write_chunk(part, item.part_path, start, end - start + 1)
+        if size != end - start + 1:
+            raise _bad(f"the chunk has {size} bytes, expected {end - start + 1}")
         md5 = params.get("md5") or params.get("contentMD5")
-        if md5 and not _md5_ok(md5, data):
+        if md5 and not _md5_ok(md5, digest):
             raise _bad("The MD5 of the chunk does not match the md5 parameter")
-        await anyio.to_thread.run_sync(_write_at, item.part_path, start, data)
         item.ranges.add((start, end))
     finally:
         for f in params.files:

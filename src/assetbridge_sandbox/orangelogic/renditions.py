@@ -50,7 +50,6 @@ PLACEHOLDER_JPEG = base64.b64decode(
     "Gx0dICAiIiUmJSMjIiMmJigoKDAwLi44ODpFRVP/xABMAAEBAAAAAAAAAAAAAAAAAAAABgEBAQAAAAAAAAAAAAAAAAAABgcQAQAAAAAA"
     "AAAAAAAAAAAAAAARAQAAAAAAAAAAAAAAAAAAAAD/wAARCAAIABADASIAAhEAAxEA/9oADAMBAAIRAxEAPwCtAR06f//Z"
 )
-_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
 
 def canonical_format(name: str) -> str | None:
@@ -143,7 +142,7 @@ async def ensure(state: OLState, record: Record, fmt: str) -> Path:
     existing = record.renditions.get(fmt)
     if existing is not None and existing.exists():
         return existing
-    lock = _locks.setdefault((record.record_id, fmt), asyncio.Lock())
+    lock = state.locks.setdefault(f"{record.record_id}/{fmt}", asyncio.Lock())
     async with lock:
         existing = record.renditions.get(fmt)
         if existing is not None and existing.exists():

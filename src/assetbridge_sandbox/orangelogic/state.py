@@ -97,6 +97,7 @@ class OLState:
     )  # link id -> record, format, exp
     uploads: dict[str, Any] = field(default_factory=dict)  # multi-part transactions and items by id
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _counter: int = 1000
 
     def __post_init__(self) -> None:
