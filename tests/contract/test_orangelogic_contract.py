@@ -169,6 +169,30 @@ async def test_changed_since_hands_out_each_change_once_with_tie_break(
     assert first[1] in {a.system_identifier for a in again}
 
 
+async def test_changed_since_rescans_when_a_deletion_shifts_the_pages(target: OLTarget) -> None:
+    target.require_sandbox()
+    scope = field("Title", target.run)
+    async with (
+        OrangeLogicClient(target.settings(search_page_size=2)) as ol,
+        OrangeLogicClient(target.settings()) as other,
+    ):
+        made = [await new_image(ol, target, f"shift {i}") for i in range(5)]
+        target.faults({"kind": "latency", "latency_ms": 300, "path": r"(?i)/search"})
+        before = ol.session.attempts
+
+        async def delete_while_page_two_is_in_flight() -> None:
+            while ol.session.attempts < before + 2:
+                await asyncio.sleep(0.005)
+            await other.datatable.delete("Documents.All", {"CoreField.Identifier": made[0]})
+
+        deleter = asyncio.create_task(delete_while_page_two_is_in_flight())
+        batch = await ol.search.changed_since(None, scope=scope)
+        await deleter
+        # Page 2 was computed after the deletion, so one asset slid onto page 1 unseen; the rescan finds it.
+        assert {a.system_identifier for a in batch} == set(made[1:])
+        assert ol.session.attempts - before > 3
+
+
 # --- DataTable ------------------------------------------------------------------------------------
 
 
