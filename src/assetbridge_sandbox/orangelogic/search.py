@@ -22,6 +22,7 @@ from assetbridge_sandbox.orangelogic.common import OLError, format_date, json_re
 from assetbridge_sandbox.orangelogic.renditions import path_field
 from assetbridge_sandbox.orangelogic.routing import Ctx
 from assetbridge_sandbox.orangelogic.search_query import (
+    Lookup,
     Node,
     QuerySyntaxError,
     criteria,
@@ -99,6 +100,13 @@ def _render(ctx: Ctx, record: Record, name: str, v4: bool) -> Any:
     return ", ".join(texts)
 
 
+def _lookup(state: OLState, record: Record) -> Lookup:
+    def lookup(name: str | None) -> list[str | datetime]:
+        return F.lookup(state, record, name) or []
+
+    return lookup
+
+
 def _sort_key(kind: str, order: dict[str, int]) -> Any:
     def key(record: Record) -> Any:
         if kind == "created":
@@ -135,9 +143,7 @@ async def search(ctx: Ctx) -> Response:
     hits = [
         r
         for r in state.records.values()
-        if r.searchable
-        and r is not state.root
-        and matches(node, lambda name, r=r: F.lookup(state, r, name) or [])  # type: ignore[misc]
+        if r.searchable and r is not state.root and matches(node, _lookup(state, r))
     ]
     hits.sort(key=_sort_key(kind, order), reverse=reverse)
     total = len(hits)

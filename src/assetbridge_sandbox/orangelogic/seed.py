@@ -37,7 +37,7 @@ def _date(value: datetime | None) -> str:
 
 
 def _known(state: OLState, field: str, values: list[str]) -> None:
-    fdef = state.tenant.field(field)
+    """Catalog values outside the tenant's option lists become options (as an admin would add them)."""
     for value in values:
         fdef = state.tenant.field(field)
         if fdef is not None and fdef.is_authority and value and value not in fdef.options:
