@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -528,13 +529,13 @@ async def test_429_storm_is_honoured(iconik_target: IconikTarget, send_retry_aft
         retry={"initial_interval": 0.05, "maximum_interval": 0.5, "maximum_attempts": 30},
     )
     async with IconikClient(config) as client:
-        results = await asyncio.gather(*(client.check_token() for _ in range(20)))
+        results = await asyncio.gather(*(client.check_token() for _ in range(14)))
         assert all(results)
         assert client.governor.throttled > 0
     with iconik_target.control() as control:
         stats = control.get("/iconik/rate_limit").json()
     assert stats["rejected"] > 0
-    assert stats["allowed"] >= 20
+    assert stats["allowed"] >= 14
 
 
 async def test_injected_429s_with_retry_after_are_waited_out(
@@ -691,3 +692,107 @@ async def test_expired_s3_part_urls_are_fetched_again(
 async def _with_url(iconik: IconikClient, asset_id: str, file_id: str) -> Any:
     file = await iconik.get_file(asset_id, file_id)
     return file.model_copy(update={"url": await iconik.file_download_url(asset_id, file_id)})
+
+
+@pytest.mark.parametrize("kind", ["reset", "truncate"])
+async def test_gcs_upload_resumes_from_what_the_server_holds(
+    iconik: IconikClient, iconik_target: IconikTarget, tmp_path: Path, kind: str
+) -> None:
+    """``reset``: the chunk never arrived; ``truncate``: it was stored but the 308 was cut. The status
+    query tells which, and the upload goes on from the right byte."""
+    storages = await storage_ids(iconik)
+    iconik_target.faults([{"kind": kind, "method": "PUT", "path": "^/gcs/", "count": 2}], system="storage")
+    data = os.urandom(6 * 256 * KIB + 1000)
+    asset = await new_asset(iconik, iconik_target, f"gcs {kind}")
+    uploaded = await iconik.upload_original(
+        asset.id, _aiter(data), file_name="g.bin", size=len(data), storage_id=storages["GCS"]
+    )
+    with iconik_target.control("storage") as control:
+        assert control.get("/faults").json()["fired"] == [2]
+    dest = tmp_path / "g.bin"
+    await iconik.download_file(asset.id, uploaded.file.id, dest)
+    assert dest.read_bytes() == data
+
+
+async def test_s3_parts_are_retried_one_by_one(
+    iconik: IconikClient, iconik_target: IconikTarget, tmp_path: Path
+) -> None:
+    storages = await storage_ids(iconik)
+    iconik_target.faults(
+        [
+            {"kind": "status", "status": 503, "method": "PUT", "path": "^/s3/", "count": 2},
+            {"kind": "reset", "method": "PUT", "path": "^/s3/", "count": 1},
+        ],
+        system="storage",
+    )
+    data = os.urandom(6 * iconik_target.config.s3_part_size + 5)
+    asset = await new_asset(iconik, iconik_target, "s3 retried parts")
+    uploaded = await iconik.upload_original(
+        asset.id, _aiter(data), file_name="s.bin", size=len(data), storage_id=storages["S3"]
+    )
+    with iconik_target.control("storage") as control:
+        assert control.get("/faults").json()["fired"] == [2, 1]
+    dest = tmp_path / "s.bin"
+    await iconik.download_file(asset.id, uploaded.file.id, dest)
+    assert dest.read_bytes() == data
+
+
+async def _round_trip_peak(
+    iconik: IconikClient, target: IconikTarget, tmp_path: Path, method: str, mib: int
+) -> int:
+    """Peak traced Python heap of an upload + download of ``mib`` MiB from and to disk."""
+    storages = await storage_ids(iconik)
+    src = tmp_path / f"big{mib}.bin"
+    with src.open("wb") as handle:
+        for _ in range(mib):
+            handle.write(os.urandom(1024 * KIB))
+    asset = await new_asset(iconik, target, f"big {method}")
+    tracemalloc.start()
+    try:
+        uploaded = await iconik.upload_original(
+            asset.id, src, file_name=src.name, size=mib * 1024 * KIB, storage_id=storages[method]
+        )
+        await iconik.download_file(asset.id, uploaded.file.id, tmp_path / "copy.bin")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "copy.bin").read_bytes() == src.read_bytes()
+    return peak
+
+
+@pytest.mark.parametrize("method", ["GCS", "S3"])
+async def test_transfers_use_constant_memory(
+    iconik: IconikClient, iconik_target: IconikTarget, tmp_path: Path, method: str
+) -> None:
+    """Peak memory is flat in file size: 12 MiB costs about what 3 MiB costs (the sandbox shares the
+    process, so its own buffers are in both numbers)."""
+    iconik_target.require_sandbox("measures memory of a local transfer")
+    small = await _round_trip_peak(iconik, iconik_target, tmp_path, method, 3)
+    large = await _round_trip_peak(iconik, iconik_target, tmp_path, method, 12)
+    assert large - small < 1536 * KIB, f"peak grew from {small / 2**20:.1f} to {large / 2**20:.1f} MiB"
+    assert large < 6 * 1024 * KIB
+
+
+async def test_logs_and_errors_carry_no_secrets(iconik_target: IconikTarget) -> None:
+    from structlog.testing import capture_logs
+
+    sandbox = iconik_target.require_sandbox("injects faults")
+    iconik_target.faults([{"kind": "status", "status": 503, "method": "PUT", "count": 2}], system="storage")
+    iconik_target.faults(
+        [{"kind": "status", "status": 502, "method": "GET", "path": "/API/files/", "count": 1}]
+    )
+    token = sandbox.config.iconik.auth_token
+    data = os.urandom(700 * KIB)
+    async with IconikClient(sandbox_config(sandbox)) as client:
+        with capture_logs() as logs:
+            asset = await client.create_asset(AssetCreate(title="quiet"))
+            iconik_target.created_assets.append(asset.id)
+            await client.upload_original(asset.id, _aiter(data), file_name="q.bin", size=len(data))
+        async with IconikClient(sandbox_config(sandbox, auth_token="another-secret-value")) as bad:
+            with capture_logs() as bad_logs, pytest.raises(AuthError) as info:
+                await bad.get_asset(asset.id)
+    text = repr(logs) + repr(bad_logs) + str(info.value)
+    assert any(entry.get("event") == "http.retry" for entry in logs)
+    assert token not in text
+    assert "another-secret-value" not in text
+    assert "Signature=" not in text and "Signature%3D" not in text

@@ -16,7 +16,7 @@ import asyncio
 import json as jsonlib
 import random
 import time
-from collections.abc import AsyncIterator, Collection, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -93,6 +93,25 @@ class StreamResponse:
             ) from None
 
 
+class _OneShotBody:
+    """A request body that forgets its bytes once sent.
+
+    httpx responses and their streams form a reference cycle that keeps the request (and its body)
+    alive until the cyclic garbage collector runs, which large, few allocations rarely trigger: with
+    plain ``content=`` every uploaded chunk would stay in memory for a while.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        data, self._data = self._data, b""
+        yield data
+
+
+ONE_SHOT_MIN = 64 * 1024
+
+
 def call_name(method: str, template: str | None, url: str) -> str:
     """``GET /API/assets/v1/assets/{asset_id}/`` or, for absolute URLs, the redacted URL without query."""
     if template is not None:
@@ -165,7 +184,7 @@ class HttpSession:
         url: str | None = None,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
-        content: bytes | None = None,
+        content: bytes | AsyncIterable[bytes] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         ok_statuses: Collection[int] = (),
@@ -193,13 +212,19 @@ class HttpSession:
             started = time.monotonic()
             error: ApiError
             try:
+                body: bytes | AsyncIterable[bytes] | _OneShotBody | None = content
+                send_headers = headers
+                # An async iterable (a streamed upload) goes as is; it can be sent once only.
+                if isinstance(content, bytes) and len(content) >= ONE_SHOT_MIN:
+                    body = _OneShotBody(content)
+                    send_headers = {**(headers or {}), "Content-Length": str(len(content))}
                 response = await self._client.request(
                     method,
                     url,
                     params={k: _param(v) for k, v in params.items() if v is not None} if params else None,
                     json=json,
-                    content=content,
-                    headers=headers,
+                    content=body,
+                    headers=send_headers,
                 )
             except (httpx.TransportError, httpx.StreamError) as exc:
                 error = transient_from_exception(self.system, call, exc, self.secrets)

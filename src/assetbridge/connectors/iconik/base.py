@@ -48,7 +48,7 @@ class IconikBase:
             max_connections=config.max_connections,
         )
         self.storage = HttpSession(
-            system=f"{SYSTEM}-storage",
+            system=SYSTEM,
             secrets=[token],
             timeouts=config.timeouts,
             retry=config.storage_retry,

@@ -21,7 +21,7 @@ from assetbridge.transport.retry import RetryPolicy
 
 log = structlog.get_logger("assetbridge.iconik.download")
 
-SYSTEM = "iconik-storage"
+SYSTEM = "iconik"
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 

@@ -66,7 +66,7 @@ class GcsResumableUpload:
         location = response.headers.get("location")
         if not location:
             raise TransientError(
-                "iconik-storage", "POST upload_url", "resumable start answered without Location"
+                "iconik", "POST upload_url", "resumable start answered without Location"
             )
         self.session_url = location
 
@@ -108,7 +108,7 @@ class GcsResumableUpload:
                     return
                 if held < start:
                     raise TransientError(
-                        "iconik-storage", "PUT upload session", f"server holds {held} bytes, expected {start}"
+                        "iconik", "PUT upload session", f"server holds {held} bytes, expected {start}"
                     ) from None
                 pos = min(held, end)
                 continue
@@ -119,7 +119,7 @@ class GcsResumableUpload:
             if held >= end and not last:
                 return
             if attempt >= 3 * self.policy.maximum_attempts:
-                raise TransientError("iconik-storage", "PUT upload session", f"stuck at byte {held}")
+                raise TransientError("iconik", "PUT upload session", f"stuck at byte {held}")
             pos = max(start, min(held, end))
 
     async def run(self, source: Source, size: int | None) -> Digests:
@@ -140,7 +140,7 @@ class GcsResumableUpload:
             current = following
         digests = hasher.digests()
         if self.final is None:
-            raise TransientError("iconik-storage", "PUT upload session", "upload did not complete")
+            raise TransientError("iconik", "PUT upload session", "upload did not complete")
         self._verify(digests)
         return digests
 
@@ -153,7 +153,7 @@ class GcsResumableUpload:
         reported = data.get("md5Hash") if isinstance(data, dict) else None
         if reported and normalize_checksum(str(reported)) != digests.md5:
             raise ChecksumError(
-                "iconik-storage",
+                "iconik",
                 "PUT upload session",
                 expected=digests.md5,
                 actual=normalize_checksum(str(reported)),

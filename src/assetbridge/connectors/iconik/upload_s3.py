@@ -25,7 +25,7 @@ from assetbridge.transport.retry import NO_RETRY, RetryPolicy
 
 log = structlog.get_logger("assetbridge.iconik.upload")
 
-SYSTEM = "iconik-storage"
+SYSTEM = "iconik"
 _UPLOAD_ID = re.compile(r"<UploadId>([^<]+)</UploadId>")
 
 
