@@ -32,6 +32,23 @@ LIVE_URL = os.environ.get("ASSETBRIDGE_LIVE_OL_URL")
 FAST_RETRY = RetryPolicy(initial_interval=0.01, maximum_interval=0.05, maximum_attempts=4, jitter=0)
 
 
+@dataclass(frozen=True)
+class TenantFields:
+    """Fields the suite writes; on a live tenant name your own with ASSETBRIDGE_LIVE_OL_*_FIELD."""
+
+    select: str = "AB.Status"  # single-valued select (authority) field with at least two options
+    multi: str = "AB.Channels"  # multi-valued select field with at least three options
+    text: str = "AB.Restrictions"  # free text field
+
+    @classmethod
+    def from_env(cls) -> TenantFields:
+        return cls(
+            select=os.environ.get("ASSETBRIDGE_LIVE_OL_SELECT_FIELD", cls.select),
+            multi=os.environ.get("ASSETBRIDGE_LIVE_OL_MULTI_FIELD", cls.multi),
+            text=os.environ.get("ASSETBRIDGE_LIVE_OL_TEXT_FIELD", cls.text),
+        )
+
+
 @dataclass
 class OLTarget:
     base_url: str
@@ -40,6 +57,7 @@ class OLTarget:
     login: str | None = None
     password: str | None = None
     sandbox: SandboxServer | None = None
+    fields: TenantFields = field(default_factory=TenantFields)
     created: list[str] = field(default_factory=list)
     run: str = field(default_factory=lambda: "ab" + secrets.token_hex(4))
 
@@ -117,6 +135,7 @@ def make_target(sandbox: SandboxServer | None) -> OLTarget:
             client_secret=os.environ["ASSETBRIDGE_LIVE_OL_CLIENT_SECRET"],
             login=os.environ.get("ASSETBRIDGE_LIVE_OL_LOGIN"),
             password=os.environ.get("ASSETBRIDGE_LIVE_OL_PASSWORD"),
+            fields=TenantFields.from_env(),
         )
     assert sandbox is not None
     info = sandbox.info()["orangelogic"]

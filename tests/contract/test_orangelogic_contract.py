@@ -162,7 +162,9 @@ async def test_changed_since_hands_out_each_change_once_with_tie_break(
     assert await ol.search.changed_since(cursor, scope=scope) == []
     if target.sandbox is not None:
         target.advance_clock(2)
-    await ol.datatable.update(IMAGE, {"CoreField.Identifier": first[1]}, [set_value("AB.Campaign", "Spring")])
+    await ol.datatable.update(
+        IMAGE, {"CoreField.Identifier": first[1]}, [set_value(target.fields.text, "Spring")]
+    )
     changed = await ol.search.changed_since(cursor, scope=scope)
     assert [a.system_identifier for a in changed] == [first[1]]
     again = await ol.search.changed_since(cursor, scope=scope, overlap=timedelta(seconds=5))
@@ -196,22 +198,27 @@ async def test_changed_since_rescans_when_a_deletion_shifts_the_pages(target: OL
 # --- DataTable ------------------------------------------------------------------------------------
 
 
+async def options(ol: OrangeLogicClient, name: str, at_least: int) -> list[str]:
+    spec = (await ol.datatable.list_fields(IMAGE))[name]
+    assert spec.options is not None and len(spec.options) >= at_least, f"{name} needs {at_least} options"
+    return spec.options
+
+
 async def test_datatable_round_trip_with_multi_values(ol: OrangeLogicClient, target: OLTarget) -> None:
+    multi, select = target.fields.multi, target.fields.select
+    a, b, c = (await options(ol, multi, 3))[:3]
+    status = (await options(ol, select, 2))[1]
     ident = await new_image(ol, target, "dt")
     key = {"CoreField.Identifier": ident}
-    record = await ol.datatable.update(
-        IMAGE,
-        key,
-        [set_value("AB.Channels", ["Social", "Web"]), set_value("AB.Status", "Pending Review")],
-    )
+    record = await ol.datatable.update(IMAGE, key, [set_value(multi, [a, b]), set_value(select, status)])
     assert record is not None
-    assert record["AB.Channels"] == "Social|Web" and record["AB.Status"] == "Pending Review"
-    record = await ol.datatable.update(IMAGE, key, [add_values("AB.Channels", ["Broadcast"])])
-    assert record is not None and record["AB.Channels"] == "Social|Web|Broadcast"
-    record = await ol.datatable.update(IMAGE, key, [remove_value("AB.Channels", "Social")])
-    assert record is not None and record["AB.Channels"] == "Web|Broadcast"
-    record = await ol.datatable.update(IMAGE, key, [clear("AB.Channels")])
-    assert record is not None and record["AB.Channels"] == ""
+    assert record[multi] == f"{a}|{b}" and record[select] == status
+    record = await ol.datatable.update(IMAGE, key, [add_values(multi, [c])])
+    assert record is not None and record[multi] == f"{a}|{b}|{c}"
+    record = await ol.datatable.update(IMAGE, key, [remove_value(multi, a)])
+    assert record is not None and record[multi] == f"{b}|{c}"
+    record = await ol.datatable.update(IMAGE, key, [clear(multi)])
+    assert record is not None and record[multi] == ""
     asset = await ol.datatable.read_asset(ident)
     assert asset.system_identifier == ident and asset.record_id
     assert asset.title == f"{target.run} dt"
@@ -220,16 +227,18 @@ async def test_datatable_round_trip_with_multi_values(ol: OrangeLogicClient, tar
 async def test_select_value_outside_options_is_refused_before_sending(
     ol: OrangeLogicClient, target: OLTarget
 ) -> None:
+    select = target.fields.select
+    allowed = await options(ol, select, 2)
     ident = await new_image(ol, target, "sel")
     with pytest.raises(ValidationError) as err:
         await ol.datatable.update(
-            IMAGE, {"CoreField.Identifier": ident}, [set_value("AB.Status", "Published")]
+            IMAGE, {"CoreField.Identifier": ident}, [set_value(select, "Not An Option 7")]
         )
     message = str(err.value)
-    assert "AB.Status" in message and "'Published'" in message and "Pending Review" in message
-    assert err.value.detail["allowed"] == ["Draft", "Pending Review", "Approved", "Rejected"]
+    assert select in message and "'Not An Option 7'" in message and allowed[1] in message
+    assert err.value.detail == {"field": select, "value": "Not An Option 7", "allowed": allowed}
     record = await ol.datatable.read(IMAGE, {"CoreField.Identifier": ident})
-    assert record.get("AB.Status", "") == ""
+    assert record.get(select, "") == ""
 
 
 async def test_unknown_field_error_comes_from_import_messages(
@@ -252,7 +261,7 @@ async def test_datatable_rejects_long_values_client_side(ol: OrangeLogicClient, 
     ident = await new_image(ol, target, "long")
     with pytest.raises(ValidationError, match="2048"):
         await ol.datatable.update(
-            IMAGE, {"CoreField.Identifier": ident}, [set_value("AB.Restrictions", "x" * 2049)]
+            IMAGE, {"CoreField.Identifier": ident}, [set_value(target.fields.text, "x" * 2049)]
         )
 
 

@@ -81,7 +81,6 @@ class Core:
             method,
             path,
             params={**query, **auth_params},
-            # HttpSession types content as bytes; httpx streams an async iterable just the same.
             content=body() if callable(body) else body,
             headers={**headers, **auth_headers},
             idempotent=idempotent,
