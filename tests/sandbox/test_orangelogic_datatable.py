@@ -221,6 +221,8 @@ def test_parent_folder_link_and_list_fields(ol: httpx.Client) -> None:
         read(ol, image["Response"]["CoreField.Identifier"])["CoreField.Parent-folder"] == folder["RecordID"]
     )
     assert read(ol, folder["CoreField.Identifier"])["CoreField.Type"] == "Story"
+    album = post(ol, "Documents.Virtual-Folder.Default:Create", {"CoreField.Title:": "Picks"})["Response"]
+    assert read(ol, album["CoreField.Identifier"])["CoreField.Type"] == "Album"
     bad = post(ol, "Documents.Image.Default:Create", {"CoreField.Parent-folder:": "NOPE"})
     assert "NOPE" in error_of(bad)
     fields = post(ol, "Documents.All:ListFields", {})["Response"]

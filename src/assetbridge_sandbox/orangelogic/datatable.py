@@ -24,7 +24,7 @@ from starlette.responses import Response
 from assetbridge_sandbox.orangelogic import fields as F
 from assetbridge_sandbox.orangelogic.common import OLError, iso_date, json_response, parse_date
 from assetbridge_sandbox.orangelogic.routing import Ctx
-from assetbridge_sandbox.orangelogic.state import OLState, Record, Value
+from assetbridge_sandbox.orangelogic.state import CONTAINER_TYPES, OLState, Record, Value
 from assetbridge_sandbox.orangelogic.tenant import FieldDef
 
 VALUE_LIMIT = 2048
@@ -176,7 +176,7 @@ def _new_value(state: OLState, record: Record | None, a: Assignment) -> Value | 
     items = [v.strip() for v in value.split("|") if v.strip()] if fdef.multi else ([value] if value else [])
     if fdef.type == "link":
         target = _resolve_link(state, value) if value else None
-        if value and (target is None or target.doc_type not in ("Folder", "Album")):
+        if value and (target is None or target.doc_type not in CONTAINER_TYPES):
             raise OLError(400, f"The record '{value}' linked in {fdef.name} does not exist")
         return target.record_id if target else ""
     if fdef.type == "date" and a.op in (":=", "+=", "++="):

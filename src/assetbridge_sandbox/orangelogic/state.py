@@ -24,9 +24,9 @@ from assetbridge_sandbox.config import OrangeLogicSandboxConfig
 from assetbridge_sandbox.orangelogic.tenant import Tenant, load_tenant
 
 MEDIA_TYPES = ("Image", "Video", "Audio", "Multimedia")
-CONTAINER_TYPES = ("Folder", "Album")
+CONTAINER_TYPES = ("Folder", "Album", "Virtual-folder")
 # Search's MediaType for containers (reference §4: folders are "Story", virtual folders "Album").
-SEARCH_DOC_TYPE = {"Folder": "Story", "Album": "Album"}
+SEARCH_DOC_TYPE = {"Folder": "Story", "Album": "Album", "Virtual-folder": "Album"}
 
 Value = str | list[str]
 Listener = Callable[[str, "Record", dict[str, str]], None]

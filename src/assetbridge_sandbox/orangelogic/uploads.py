@@ -33,7 +33,7 @@ from assetbridge_sandbox.orangelogic import renditions
 from assetbridge_sandbox.orangelogic.common import OLError, json_response
 from assetbridge_sandbox.orangelogic.datatable import Assignment, _new_value
 from assetbridge_sandbox.orangelogic.routing import Ctx
-from assetbridge_sandbox.orangelogic.state import OLState, Record
+from assetbridge_sandbox.orangelogic.state import CONTAINER_TYPES, OLState, Record
 
 UPLOAD_MODES = {
     "processinline": "ProcessInLine",
@@ -93,9 +93,9 @@ def folder_for(state: OLState, ident: str | None, ignore_check: bool) -> Record:
     record = state.find(ident)
     if record is None:
         raise OLError(400, f"The folder '{ident}' does not exist", code="INVALID_FOLDER")
-    while ignore_check and record.doc_type not in ("Folder", "Album") and record.parent:
+    while ignore_check and record.doc_type not in CONTAINER_TYPES and record.parent:
         record = state.records[record.parent]
-    if record.doc_type not in ("Folder", "Album"):
+    if record.doc_type not in CONTAINER_TYPES:
         raise OLError(400, f"'{ident}' is not a container", code="INVALID_FOLDER")
     return record
 
@@ -262,7 +262,7 @@ async def upload_new_version(ctx: Ctx) -> Response:
         upload = _first_file(ctx)
         ident = params.get("RecordID") or params.get("Identifier") or params.get("SystemIdentifier") or ""
         record = state.find(ident)
-        if record is None or record.doc_type in ("Folder", "Album"):
+        if record is None or record.doc_type in CONTAINER_TYPES:
             raise OLError(404, f"Asset '{ident}' not found", code="NOT_FOUND")
         mode = upload_mode(params.get("UploadMode"))
         metadata = parse_metadata(params.get("Metadata"))
