@@ -347,6 +347,34 @@ async def test_rendition_url_is_minted_again_after_600_seconds(
     assert ol.renditions.minted == 2
 
 
+async def test_rendition_resume_after_a_reset_mints_a_new_url_when_the_old_one_expired(
+    ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
+) -> None:
+    folder = await new_folder(ol, target)
+    src = tmp_path / "clip.jpg"
+    src.write_bytes(JPEG)
+    result = await ol.uploads.upload(src, folder)
+    assert result.system_identifier
+    target.created.append(result.system_identifier)
+    reference = await ol.download_rendition(result.system_identifier, "TR1", tmp_path / "ref.jpg")
+    # The latency leaves the clock mover time to act before the resumed request is checked.
+    target.faults(
+        {"kind": "latency", "latency_ms": 400, "path": r"(?i)^/assets/v2/", "count": 2},
+        {"kind": "truncate", "path": r"(?i)^/assets/v2/", "count": 1},
+    )
+
+    async def expire_once_the_transfer_broke() -> None:
+        while (await asyncio.to_thread(target.fired))[1] != 1:
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(target.advance_clock, 601)
+
+    clock_mover = asyncio.create_task(expire_once_the_transfer_broke())
+    resumed = await ol.download_rendition(result.system_identifier, "TR1", tmp_path / "resumed.jpg")
+    await clock_mover
+    assert resumed.resumes == 1 and resumed.refreshes == 1
+    assert resumed.digests.md5 == reference.digests.md5
+
+
 async def test_new_version_replaces_the_original(
     ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
 ) -> None:
