@@ -205,6 +205,15 @@ def test_create_or_update_delete_and_criteria_rules(ol: httpx.Client) -> None:
     assert deleted["Response"]["RecordsAffected"]["Result"]["Code"] == "SUCCESS"
     gone = post(ol, "Documents.All:Read", {"CoreField.Identifier": ident})
     assert gone["Response"] == [] and gone["ResponseSummary"]["TotalItemCount"] == 0
+    deletions = ol.get(
+        "/webapi/objectmanagement/deletion/getdeletedobjects_45C_v1",
+        params={"FromDate": "2000-01-01T00:00:00"},
+    ).json()
+    assert [d["identifier"] for d in deletions["deletedObjects"]] == [ident]
+    later = ol.get(
+        "/webapi/objectmanagement/deletion/getdeletedobjects_45C_v1", params={"FromDate": "2999-01-01"}
+    )
+    assert later.json()["totalCount"] == 0
     assert "Unknown object" in error_of(post(ol, "Documents.Spaceship.Default:Read", {"RecordID": "x"}))
     assert error_of(post(ol, "Documents.Image.Default:Explode", {"RecordID": "x"}))
 

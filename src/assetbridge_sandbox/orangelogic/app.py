@@ -7,7 +7,8 @@ family's shape) → handler. ``OLError`` raised anywhere becomes the family's er
 exception becomes a 500 in that shape (never a traceback).
 
 Module map: ``auth`` (tokens), ``search`` + ``search_query`` (Search v3/v4), ``datatable`` (DataTable v2.2),
-``renditions`` (Path_* URIs, GetDocumentAPI, getlink), ``uploads`` + ``multipart`` (§7), ``webhooks`` (§9.1),
+``renditions`` (Path_* URIs, GetDocumentAPI, getlink), ``deletions`` (deleted objects),
+``uploads`` + ``multipart`` (§7), ``webhooks`` (§9.1),
 ``tenant`` + ``tenant.yaml`` (fields), ``seed`` (catalog loading), ``control`` (``/_sandbox/orangelogic``).
 """
 
@@ -25,7 +26,7 @@ from assetbridge_sandbox.clock import SandboxClock
 from assetbridge_sandbox.config import OrangeLogicSandboxConfig
 from assetbridge_sandbox.control import common_control_router
 from assetbridge_sandbox.faults import FaultInjector, FaultMiddleware
-from assetbridge_sandbox.orangelogic import auth, datatable, multipart, renditions, search, uploads
+from assetbridge_sandbox.orangelogic import auth, datatable, deletions, multipart, renditions, search, uploads
 from assetbridge_sandbox.orangelogic.common import OLError, Params, json_response, read_params
 from assetbridge_sandbox.orangelogic.control import build_control_router
 from assetbridge_sandbox.orangelogic.routing import Ctx, Route, render_error, route
@@ -91,6 +92,12 @@ ROUTES: list[Route] = [
     ),
     route(rf"{UPLOAD}/complete_27_v1", "webapi", "Upload", multipart.complete),
     route(r"/webapi/objectmanagement/share/getlink_4hz_v1", "webapi", "Share", renditions.getlink),
+    route(
+        r"/webapi/objectmanagement/deletion/getdeletedobjects_45c_v1",
+        "webapi",
+        "Deletion",
+        deletions.deleted_objects,
+    ),
     route(r"/htm/getdocumentapi\.aspx", "legacy", "GetDocument", renditions.get_document, needs_json=False),
     route(
         r"/assets/v2/(?P<opaque>[^/]+)/[^/]+",

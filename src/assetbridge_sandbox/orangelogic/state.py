@@ -96,6 +96,7 @@ class OLState:
         default_factory=dict
     )  # link id -> record, format, exp
     uploads: dict[str, Any] = field(default_factory=dict)  # multi-part transactions and items by id
+    deleted: list[tuple[Record, datetime]] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
     _counter: int = 1000
@@ -175,6 +176,7 @@ class OLState:
     def delete(self, record: Record, muted: dict[str, str] | None = None) -> None:
         self.records.pop(record.record_id, None)
         self.by_identifier.pop(record.identifier.lower(), None)
+        self.deleted.append((record, self.clock.now()))
         self.fire("asset.deleted", record, muted or {})
 
     def fire(self, topic: str, record: Record, muted: dict[str, str]) -> None:
