@@ -108,6 +108,32 @@ def _ffmpeg_enabled(state: OLState) -> bool:
     return state.config.renditions != "copy" and shutil.which("ffmpeg") is not None
 
 
+async def probe(state: OLState, record: Record) -> None:
+    """Learn the source's pixel size with ffprobe (when allowed) so proxies keep its aspect ratio."""
+    if (
+        record.width
+        or record.file_path is None
+        or not _ffmpeg_enabled(state)
+        or shutil.which("ffprobe") is None
+    ):
+        return
+    args = ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0"]
+    proc = await asyncio.create_subprocess_exec(
+        "ffprobe",
+        *args,
+        str(record.file_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await proc.communicate()
+    try:
+        width, height = (int(v) for v in out.decode().strip().split(",")[:2])
+    except ValueError:
+        return
+    if width > 0 and height > 0:
+        record.width, record.height = width, height
+
+
 async def _run(*args: str) -> bool:
     proc = await asyncio.create_subprocess_exec(
         *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
@@ -150,6 +176,7 @@ async def ensure(state: OLState, record: Record, fmt: str) -> Path:
         out_dir = state.data_dir / "renditions" / record.record_id
         out_dir.mkdir(parents=True, exist_ok=True)
         out = out_dir / f"v{record.version}-{fmt}.{FORMATS[fmt].ext}"
+        await probe(state, record)
         await _make(state, record, fmt, out)
         record.renditions[fmt] = out
         return out
@@ -164,6 +191,7 @@ async def generate_all(state: OLState, record: Record) -> None:
 def invalidate(record: Record) -> None:
     record.renditions.clear()
     record.rendition_dims.clear()
+    record.width = record.height = None
 
 
 def _file(path: Path, name: str, media_type: str | None = None) -> Response:
