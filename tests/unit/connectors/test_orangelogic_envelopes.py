@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from assetbridge.connectors.orangelogic.downloads import _range_start_and_total
 from assetbridge.connectors.orangelogic.errors import (
     detail_parser,
     import_messages,
@@ -128,3 +129,10 @@ def test_upload_answers_and_chunk_plan() -> None:
     assert plan_chunks(262_144, 131_072) == [(0, 131_071), (131_072, 262_143)]
     with pytest.raises(ValueError):
         plan_chunks(10, 100_000)
+
+
+def test_range_answers_tell_where_the_body_starts() -> None:
+    assert _range_start_and_total(206, {"content-range": "bytes 500-999/1000"}) == (500, 1000)
+    assert _range_start_and_total(206, {"content-range": "bytes 500-999/*"}) == (500, None)
+    assert _range_start_and_total(200, {"content-length": "1000"}) == (0, 1000)
+    assert _range_start_and_total(200, {}) == (0, None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,14 +44,15 @@ class DownloadResult:
     refreshes: int
 
 
-def _total_from(status: int, headers: dict[str, str], offset: int) -> int | None:
+def _range_start_and_total(status: int, headers: Mapping[str, str]) -> tuple[int, int | None]:
+    """Where the body starts in the file and the file's full size (None when not announced)."""
     if status == 206:
         match = _CONTENT_RANGE.match(headers.get("content-range", ""))
-        if match and match.group(3) != "*":
-            return int(match.group(3))
-        return None
+        if match is None:
+            return 0, None
+        return int(match.group(1)), None if match.group(3) == "*" else int(match.group(3))
     length = headers.get("content-length")
-    return int(length) if length and length.isdigit() else None
+    return 0, int(length) if length and length.isdigit() else None
 
 
 async def download(
@@ -81,12 +82,14 @@ async def download(
                 async with core.stream(
                     current.url, headers=headers, authenticated=current.authenticated
                 ) as resp:
-                    if offset and resp.status == 200:
-                        # The server ignored Range: start over so the digests stay true.
+                    start, total = _range_start_and_total(resp.status, resp.headers)
+                    if start != offset:
+                        # The server ignored (or misread) Range: start over so the digests stay true.
                         await writer.close()
                         writer = await FileWriter(dest, 0).open()
                         hasher = StreamingHasher()
-                    total = _total_from(resp.status, dict(resp.headers), offset)
+                        if start:
+                            raise TransientError(SYSTEM, "download", f"asked for byte {offset}, got {start}")
                     async for chunk in resp.aiter_bytes(CHUNK):
                         await writer.write(chunk)
                         await hasher.aupdate(chunk)

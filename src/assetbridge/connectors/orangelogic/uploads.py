@@ -127,8 +127,12 @@ class UploadApi:
             params["Metadata"] = json.dumps(dict(metadata))
         try:
             result = await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
-        except TransientError:
-            found = await self.find_uploaded(name, folder_record_id, since=started)
+        except TransientError as failure:
+            try:
+                found = await self.find_uploaded(name, folder_record_id, since=started)
+            except ValueError:
+                # A file name Search cannot express: leave the decision to the caller, risk no duplicate.
+                raise failure from None
             result = found or await self._send_file(UPLOAD_NEW_MEDIA, params, path, name)
         if mode == "ProcessInLine":
             await self._verify_metadata(result, metadata, f"POST {UPLOAD_NEW_MEDIA}")
@@ -146,7 +150,8 @@ class UploadApi:
         self, endpoint: str, params: Mapping[str, str], path: Path, name: str
     ) -> UploadResult:
         body = MultipartBody.build([], "InputStream", name, path=path)
-        headers = {"Content-Type": body.header, "Content-Length": str(body.length())}
+        length = await asyncio.to_thread(body.length)
+        headers = {"Content-Type": body.header, "Content-Length": str(length)}
         data = await self.core.call_json(
             "POST", endpoint, params=params, content=body.chunks, headers=headers, idempotent=False
         )
