@@ -77,6 +77,10 @@ def test_single_upload_metadata_folder_and_import_messages(sandbox: Any, ol: htt
     assert "X.Unknown" in messages and "Bogus" in messages
     no_file = ol.post(UPLOAD, params={"format": "json"}, data={"FileName": "x.jpg"})
     assert no_file.json()["APIResponse"]["Code"] == "MISSING_FILE"
+    broken = ol.post(
+        UPLOAD, params={"format": "json"}, content=b"junk", headers={"content-type": "multipart/form-data"}
+    )
+    assert broken.status_code == 200 and broken.json()["APIResponse"]["Code"] == "INVALID_REQUEST"
 
 
 def test_rendition_uris_expire_after_600_seconds_and_support_range(sandbox: Any, ol: httpx.Client) -> None:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from urllib.parse import unquote, unquote_plus
 
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -104,7 +105,11 @@ async def read_params(request: Request, *, keep_files: bool = False) -> Params:
         body = await request.body()
         params.pairs.extend(parse_pairs(body.decode("utf-8", errors="replace")))
     elif ctype.startswith("multipart/form-data"):
-        form = await request.form(max_files=100, max_fields=10_000)
+        try:
+            form = await request.form(max_files=100, max_fields=10_000)
+        except HTTPException as exc:  # starlette's wrapper around a malformed multipart body
+            message = f"The multipart form is not valid: {exc.detail}"
+            raise OLError(400, message, code="INVALID_REQUEST") from exc
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
                 params.files.append(value)

@@ -25,7 +25,7 @@ from assetbridge_sandbox.orangelogic.common import (
 from assetbridge_sandbox.orangelogic.state import OLState, TokenInfo
 
 # HTTP statuses a legacy call keeps even though the platform otherwise answers 200 + an error Code.
-KEEP_STATUS = {401, 403, 404, 413, 416, 503}
+KEEP_STATUS = {401, 403, 404, 413, 416, 500, 503}
 
 
 @dataclass
