@@ -131,9 +131,11 @@ async def test_external_id_lookup_via_search(iconik: IconikClient, iconik_target
 async def test_asset_list_spans_pages(iconik: IconikClient, iconik_target: IconikTarget) -> None:
     ids = {(await new_asset(iconik, iconik_target, unique("page"))).id for _ in range(5)}
     seen: list[str] = []
-    async for asset in iconik.iter_assets(per_page=2):
+    async for asset in iconik.iter_assets(per_page=2, sort="date_created,desc"):
         seen.append(asset.id)
-    assert ids <= set(seen)
+        if ids <= set(seen):
+            break  # newest first: on a live tenant the rest of the library need not be read
+    assert ids <= set(seen), "five assets at two per page: at least three pages were followed"
     assert len(seen) == len(set(seen)), "an asset was yielded twice"
 
 
@@ -764,11 +766,11 @@ async def _round_trip_peak(
 async def test_transfers_use_constant_memory(
     iconik: IconikClient, iconik_target: IconikTarget, tmp_path: Path, method: str
 ) -> None:
-    """Peak memory is flat in file size: 12 MiB costs about what 3 MiB costs (the sandbox shares the
+    """Peak memory is flat in file size: 8 MiB costs about what 2 MiB costs (the sandbox shares the
     process, so its own buffers are in both numbers)."""
     iconik_target.require_sandbox("measures memory of a local transfer")
-    small = await _round_trip_peak(iconik, iconik_target, tmp_path, method, 3)
-    large = await _round_trip_peak(iconik, iconik_target, tmp_path, method, 12)
+    small = await _round_trip_peak(iconik, iconik_target, tmp_path, method, 2)
+    large = await _round_trip_peak(iconik, iconik_target, tmp_path, method, 8)
     assert large - small < 1536 * KIB, f"peak grew from {small / 2**20:.1f} to {large / 2**20:.1f} MiB"
     assert large < 6 * 1024 * KIB
 

@@ -83,3 +83,13 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+
+
+def test_call_names_use_templates_or_urls_without_query() -> None:
+    from assetbridge.transport.http import call_name
+
+    assert call_name("GET", "/API/assets/v1/assets/{asset_id}/", "/API/assets/v1/assets/123/") == (
+        "GET /API/assets/v1/assets/{asset_id}/"
+    )
+    signed = "https://storage.example/b/k?X-Goog-Signature=abc123&X-Goog-Expires=60"
+    assert call_name("PUT", None, signed) == "PUT https://storage.example/b/k"
