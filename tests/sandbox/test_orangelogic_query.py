@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetbridge_sandbox.orangelogic.search_query import (
     And,
@@ -93,3 +95,18 @@ def test_matcher_semantics() -> None:
     assert matches(parse_query("EditDate<:2026-03-05"), lookup)  # whole day
     assert not matches(parse_query("EditDate>:2026-03-05T12:00:01"), lookup)
     assert not matches(parse_query("EditDate<:2026-03-04"), lookup)
+
+
+PIECES = [*'ab :()"*<>-.T0123456789', " AND ", " OR ", " NOT ", "EditDate", "Title:", ">:", "<:"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=20).map("".join))
+def test_any_input_parses_or_raises_a_syntax_error(text: str) -> None:
+    try:
+        node = parse_query(text)
+    except QuerySyntaxError as exc:
+        assert 0 <= exc.position <= len(text)
+        return
+    values: list[str | datetime] = ["a b", datetime(2026, 1, 1, tzinfo=UTC)]
+    assert matches(node, lambda name: values) in (True, False)
