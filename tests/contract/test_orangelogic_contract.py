@@ -19,7 +19,7 @@ from assetbridge.connectors.orangelogic.client import OrangeLogicClient
 from assetbridge.connectors.orangelogic.datatable import add_values, clear, remove_value, set_value
 from assetbridge.connectors.orangelogic.query import field
 from assetbridge.connectors.orangelogic.search import cursor_after
-from assetbridge.connectors.orangelogic.settings import ClientCredentialsAuth, OAuth2Auth
+from assetbridge.connectors.orangelogic.settings import BearerAuth, ClientCredentialsAuth, OAuth2Auth
 from assetbridge.connectors.orangelogic.webhooks import SignatureError, parse_event, verify_signature
 from assetbridge.errors import AuthError, NotFoundError, ValidationError
 from assetbridge_sandbox.server import SandboxServer
@@ -119,6 +119,40 @@ async def test_expired_token_gets_a_401_then_one_renewal(target: OLTarget) -> No
         fields = await ol.datatable.list_fields(refresh=True)
         assert "CoreField.Title" in fields
         assert ol.auth.fetches == 2 and ol.auth.rejections == 1
+
+
+async def test_non_expiring_bearer_token_until_revoked(target: OLTarget) -> None:
+    sandbox = target.require_sandbox()
+    token = sandbox.config.orangelogic.static_bearer_token
+    async with OrangeLogicClient(target.settings(BearerAuth(token=token))) as ol:
+        target.advance_clock(30 * 24 * 3600)
+        assert "CoreField.Title" in await ol.datatable.list_fields()
+        target.control("POST", "/orangelogic/tokens/revoke", {"token": token})
+        with pytest.raises(AuthError) as err:
+            await ol.datatable.list_fields(refresh=True)
+        assert err.value.status == 401 and ol.auth.rejections == 0
+        assert token not in str(err.value)
+
+
+async def test_secrets_never_reach_the_log_output(
+    target: OLTarget, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with OrangeLogicClient(target.settings(target.login_auth())) as ol:
+        token = await ol.auth.token()
+        await ol.datatable.list_fields()
+        with pytest.raises(NotFoundError):
+            await ol.download_original("NOSUCHRECORD", tmp_path / "x")
+    async with OrangeLogicClient(target.settings()) as ol:
+        bearer = await ol.auth.token()
+        await ol.search.page(field("Title", target.run))
+    output = capsys.readouterr()
+    logged = output.out + output.err
+    assert "DataTable" in logged  # the calls were logged...
+    secrets = [token, bearer, target.client_secret]
+    if target.sandbox is None and target.password:
+        secrets.append(target.password)  # the sandbox's password is the word "sandbox" itself
+    for secret in secrets:
+        assert secret not in logged  # ...without any secret
 
 
 async def test_bad_credentials_raise_auth_error_without_the_secret(target: OLTarget) -> None:
