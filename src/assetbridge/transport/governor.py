@@ -1,9 +1,12 @@
 """Client-side rate governor: a sliding-window budget plus reactions to what the server says.
 
 The budget itself lives in a pyrate-limiter bucket (``AbstractBucket``): ``InMemoryBucket`` for one
-process, ``SQLiteBucket`` (or pyrate's Redis/PostgreSQL buckets) when several workers must share one
-budget; ``make_bucket`` builds either. Items are stamped with the governor's own clock, injected in
-tests, and the wall clock by default so that a shared bucket compares times across processes.
+process, ``SharedSQLiteBucket`` (or pyrate's Redis/PostgreSQL buckets) when several workers must share
+one budget; ``make_bucket`` builds either. The buckets keep a sliding-window log, so "at most N in any
+window" holds exactly (a token bucket would let a full bucket burst past iconik's 20-second window).
+Items are stamped with the governor's own clock, injected in tests, and the wall clock by default so
+that a shared bucket compares times across processes. The 429 pause and slow-down below are per
+process.
 
 On top of the bucket the governor keeps two pieces of adaptive state that pyrate-limiter does not
 have: a *pause* (after a 429, until ``Retry-After`` or a backoff has passed, for every caller) and a
@@ -21,6 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem, SQLiteBucket
+from pyrate_limiter.buckets.sqlite_bucket import Queries
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -48,17 +52,37 @@ class GovernorConfig(BaseModel):
         return rates
 
 
+class SharedSQLiteBucket(SQLiteBucket):
+    """pyrate-limiter's SQLite bucket, made safe across processes.
+
+    ``SQLiteBucket.put`` counts and then inserts under a thread lock only; two processes could both
+    count the same free slot. Here the count and the insert run in one ``BEGIN IMMEDIATE``
+    transaction, which holds SQLite's write lock (pyrate's own answer needs the ``filelock`` package).
+    """
+
+    def put(self, item: RateItem) -> bool:
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                admitted: bool = super().put(item)
+            finally:
+                if self.conn.in_transaction:
+                    self.conn.rollback()
+            return admitted
+
+
 def make_bucket(
     config: GovernorConfig, sqlite_path: Path | None = None, table: str = "iconik"
 ) -> AbstractBucket:
     """The bucket store: in memory, or a SQLite file shared by every process that opens it."""
     if sqlite_path is None:
         return InMemoryBucket(config.rates())
-    return SQLiteBucket.init_from_file(config.rates(), table=table, db_path=str(sqlite_path))
-
-
-def sqlite_bucket_on(conn: sqlite3.Connection, config: GovernorConfig, table: str) -> AbstractBucket:
-    return SQLiteBucket(config.rates(), conn, table)
+    conn = sqlite3.connect(str(sqlite_path), timeout=30, check_same_thread=False, isolation_level="DEFERRED")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=table))
+    conn.execute(Queries.CREATE_INDEX_ON_TIMESTAMP.format(index_name=f"idx_{table}_ts", table_name=table))
+    conn.commit()
+    return SharedSQLiteBucket(config.rates(), conn, table)
 
 
 class RateGovernor:

@@ -217,7 +217,10 @@ class HttpSession:
                 # An async iterable (a streamed upload) goes as is; it can be sent once only.
                 if isinstance(content, bytes) and len(content) >= ONE_SHOT_MIN:
                     body = _OneShotBody(content)
-                    send_headers = {**(headers or {}), "Content-Length": str(len(content))}
+                    send_headers = {
+                        **{k: v for k, v in (headers or {}).items() if k.lower() != "content-length"},
+                        "Content-Length": str(len(content)),
+                    }
                 response = await self._client.request(
                     method,
                     url,

@@ -126,3 +126,27 @@ def test_two_governors_on_one_sqlite_bucket_share_the_budget(tmp_path: Path) -> 
         if governor.decide(clock.now) == 0:
             admitted += 1
     assert admitted == 10
+
+
+def test_sqlite_budget_holds_under_concurrent_connections(tmp_path: Path) -> None:
+    """Eight threads, each with its own connection (as separate processes would have), one budget."""
+    import threading
+
+    clock = FakeTime()
+    config = GovernorConfig(per_second=25, per_window=1000)
+    db = tmp_path / "shared.sqlite"
+    admitted: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        governor = RateGovernor(config, bucket=make_bucket(config, db), clock=clock)
+        count = sum(1 for _ in range(20) if governor.decide(clock.now) == 0)
+        with lock:
+            admitted.append(count)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(admitted) == 25
