@@ -291,6 +291,37 @@ async def test_unknown_field_error_comes_from_import_messages(
     assert (await ol.datatable.read_asset(ident)).title == "kept"
 
 
+async def test_create_or_update_keys_on_a_legacy_identifier(ol: OrangeLogicClient, target: OLTarget) -> None:
+    key = {"CoreField.Id_Client": f"{target.run}-cou"}
+    first = await ol.datatable.create_or_update(
+        IMAGE, key, [set_value("CoreField.Title", f"{target.run} one")]
+    )
+    assert first.system_identifier and first.record_id
+    target.created.append(first.system_identifier)
+    second = await ol.datatable.create_or_update(
+        IMAGE, key, [set_value("CoreField.Title", f"{target.run} two")]
+    )
+    assert second.record_id == first.record_id
+    assert (await ol.datatable.read_asset(first.system_identifier)).title == f"{target.run} two"
+
+
+async def test_only_new_import_messages_count_when_the_prior_record_is_given(
+    ol: OrangeLogicClient, target: OLTarget
+) -> None:
+    ident = await new_image(ol, target, "stale")
+    key = {"CoreField.Identifier": ident}
+    with pytest.raises(ValidationError):
+        await ol.datatable.update(IMAGE, key, [set_value("AB.Gone-field", "x")], validate=False)
+    before = await ol.datatable.read(IMAGE, key)
+    record = await ol.datatable.update(IMAGE, key, [set_value("CoreField.Title", "fine")], before=before)
+    assert record is not None and record["CoreField.Title"] == "fine"
+    # The same mistake again writes the same message again: it is new, so it still fails.
+    with pytest.raises(ValidationError, match=r"AB\.Gone-field"):
+        await ol.datatable.update(
+            IMAGE, key, [set_value("AB.Gone-field", "x")], validate=False, before=record
+        )
+
+
 async def test_datatable_rejects_long_values_client_side(ol: OrangeLogicClient, target: OLTarget) -> None:
     ident = await new_image(ol, target, "long")
     with pytest.raises(ValidationError, match="2048"):

@@ -108,6 +108,8 @@ def test_import_messages_name_the_unknown_field() -> None:
         raise_for_import_messages("c", record, ["CoreField.Title", "AB.Nope"])
     assert "AB.Nope" in str(err.value)
     assert err.value.detail["field"] == "AB.Nope"
+    # A message that was already there before the write is not held against it.
+    raise_for_import_messages("c", record, ["AB.Nope"], previous=import_messages(record))
 
 
 def test_datatable_answers() -> None:

@@ -100,11 +100,23 @@ def import_messages(record: dict[str, Any]) -> list[str]:
     return []
 
 
-def raise_for_import_messages(call: str, record: dict[str, Any], written: Iterable[str]) -> None:
-    """After a write: a ``ValidationError`` naming the first written field an import message names."""
-    messages = import_messages(record)
+def raise_for_import_messages(
+    call: str, record: dict[str, Any], written: Iterable[str], *, previous: Iterable[str] = ()
+) -> None:
+    """After a write: a ``ValidationError`` naming the first written field an import message names.
+
+    Messages stay on the asset; pass the ones it held before the write as ``previous`` so that only new
+    messages count (without them, an old message about a field fails a later, valid write to it).
+    """
+    remaining = list(previous)
+    fresh: list[str] = []
+    for message in import_messages(record):
+        if message in remaining:
+            remaining.remove(message)
+        else:
+            fresh.append(message)
     for field in written:
-        for message in messages:
+        for message in fresh:
             if field.lower() in message.lower():
                 raise ValidationError(
                     SYSTEM,

@@ -25,7 +25,7 @@ from assetbridge.connectors.orangelogic.datatable import (
     path,
     validate_against,
 )
-from assetbridge.connectors.orangelogic.errors import SYSTEM, raise_for_import_messages
+from assetbridge.connectors.orangelogic.errors import SYSTEM, import_messages, raise_for_import_messages
 from assetbridge.connectors.orangelogic.models import Asset, FieldDefinition, WriteResult
 from assetbridge.errors import NotFoundError, TransientError
 
@@ -107,8 +107,13 @@ class DataTableApi:
         *,
         validate: bool = True,
         verify: bool = True,
+        before: Mapping[str, Any] | None = None,
     ) -> dict[str, Any] | None:
-        """Apply ``writes`` to the record matching ``selector``; with ``verify``, return it as read back."""
+        """Apply ``writes`` to the record matching ``selector``; with ``verify``, return it as read back.
+
+        ``before`` is the record as last read, when the caller has it: only import messages that appeared
+        since then are held against the write.
+        """
         call_path = path(model, Verb.UPDATE)
         call = f"POST {call_path}"
         form = encode_selector(selector, call=call) + await self._checked(model, writes, call, validate)
@@ -117,7 +122,8 @@ class DataTableApi:
         if not verify:
             return None
         record = await self.read(model, selector)
-        raise_for_import_messages(call, record, [w.field for w in writes])
+        previous = import_messages(dict(before)) if before is not None else ()
+        raise_for_import_messages(call, record, [w.field for w in writes], previous=previous)
         return record
 
     async def create(
