@@ -21,7 +21,7 @@ import pytest
 from iconik_target import KIB, IconikTarget, sandbox_config
 
 from assetbridge.connectors.iconik import IconikClient
-from assetbridge.connectors.iconik.models import Asset
+from assetbridge.connectors.iconik.models import Asset, WebhookEvent
 from assetbridge.connectors.iconik.requests import (
     ApprovalDecision,
     ApprovalRequest,
@@ -387,6 +387,20 @@ async def test_jobs_create_list_update_wait(iconik: IconikClient, iconik_target:
     with pytest.raises(TransientError):
         other = await iconik.create_job(JobCreate(title="never ends"))
         await iconik.wait_for_job(other.id, max_wait=0.2, poll_interval=0.05)
+
+
+async def test_event_payloads_parse_as_webhook_events(
+    iconik: IconikClient, iconik_target: IconikTarget
+) -> None:
+    iconik_target.require_sandbox("reads the emulator's event log")
+    with iconik_target.control() as control:
+        since = control.get("/iconik/events").json()["total"]
+    asset = await new_asset(iconik, iconik_target, "evented")
+    with iconik_target.control() as control:
+        payloads = control.get("/iconik/events", params={"since": since}).json()["objects"]
+    events = [WebhookEvent.model_validate(p) for p in payloads]
+    created = [e for e in events if e.object_id == asset.id and e.operation == "create"]
+    assert created and created[0].event_type == "assets" and created[0].request_id
 
 
 # --- media ------------------------------------------------------------------------------------------------

@@ -150,3 +150,27 @@ def test_sqlite_budget_holds_under_concurrent_connections(tmp_path: Path) -> Non
     for thread in threads:
         thread.join()
     assert sum(admitted) == 25
+
+
+async def test_iconik_clients_with_one_rate_store_share_one_budget(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from assetbridge.connectors.iconik import IconikClient, IconikConfig
+
+    clock = FakeTime()
+    config = IconikConfig(
+        base_url="http://127.0.0.1:9",
+        app_id="app/1",
+        auth_token=SecretStr("t0ken"),
+        rate=GovernorConfig(per_second=6, per_window=1000),
+        rate_store=tmp_path / "rate.sqlite",
+    )
+    first, second = IconikClient(config), IconikClient(config)
+    try:
+        for client in (first, second):
+            client.governor.clock = clock
+        admitted = sum(1 for i in range(12) if (first, second)[i % 2].governor.decide(clock.now) == 0)
+        assert admitted == 6
+    finally:
+        await first.aclose()
+        await second.aclose()

@@ -8,13 +8,14 @@ step 7) and no iconik rate budget.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from assetbridge.connectors.iconik.config import IconikConfig
-from assetbridge.transport.governor import RateGovernor, Sleep
+from assetbridge.transport.governor import RateGovernor, Sleep, make_bucket
 from assetbridge.transport.http import HttpResponse, HttpSession
 
 M = TypeVar("M", bound=BaseModel)
@@ -32,9 +33,13 @@ class IconikBase:
     ) -> None:
         self.config = config
         token = config.auth_token.get_secret_value()
-        self.governor = (
-            governor if governor is not None else RateGovernor(config.rate, sleep=sleep, name=config.app_id)
-        )
+        if governor is None:
+            bucket = None
+            if config.rate_store is not None:
+                table = "iconik_" + re.sub(r"\W", "_", config.app_id)  # one budget per set of credentials
+                bucket = make_bucket(config.rate, config.rate_store, table=table)
+            governor = RateGovernor(config.rate, bucket=bucket, sleep=sleep, name=config.app_id)
+        self.governor = governor
         self.sleep = sleep
         self.api = HttpSession(
             system=SYSTEM,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from assetbridge.transport.governor import GovernorConfig
@@ -18,6 +20,9 @@ class IconikConfig(BaseModel):
     app_id: str
     auth_token: SecretStr
     rate: GovernorConfig = GovernorConfig()
+    rate_store: Path | None = Field(
+        None, description="SQLite file holding the request budget, shared by every process using it"
+    )
     timeouts: Timeouts = Timeouts()
     retry: RetryPolicy = RetryPolicy()
     storage_retry: RetryPolicy = Field(

@@ -8,7 +8,7 @@ through ``refresh_url``. The digests are compared with what iconik recorded (``C
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 import structlog
@@ -52,8 +52,11 @@ class ResumableDownload:
         self.resumes = 0
         self.restarted = False
 
-    async def chunks(self, offset_hasher: StreamingHasher | None = None) -> AsyncIterator[bytes]:
-        hasher = offset_hasher or StreamingHasher()
+    async def chunks(self, on_restart: Callable[[], Awaitable[None]] | None = None) -> AsyncIterator[bytes]:
+        """The body, resumed with ``Range`` after failures. A server that ignores ``Range`` sends the
+        whole body again: with ``on_restart`` (the consumer forgets what it got) we start over,
+        without it that is a ``TransientError``."""
+        hasher = StreamingHasher()
         attempt = 0
         refreshed = False
         while True:
@@ -62,22 +65,17 @@ class ResumableDownload:
             headers = {"Range": f"bytes={start}-"} if start else {}
             try:
                 async with self.storage.stream("GET", self.url, headers=headers) as response:
-                    if start and response.status != 206:
-                        raise _Restart
-                    if start:
-                        match = _CONTENT_RANGE.match(response.headers.get("content-range", ""))
-                        if not match or int(match.group(1)) != start:
-                            raise _Restart
+                    if start and not self._resumed_at(response.status, response.headers, start):
+                        if on_restart is None:
+                            raise TransientError(SYSTEM, "GET download url", "server ignored Range") from None
+                        log.info("iconik.download.restart", reason="range ignored")
+                        await on_restart()
+                        self.restarted = True
+                        hasher = StreamingHasher()
                     async for chunk in response.aiter_bytes(self.chunk_size):
                         await hasher.aupdate(chunk)
                         yield chunk
                 break
-            except _Restart:
-                log.info("iconik.download.restart", reason="range ignored")
-                self.restarted = True
-                raise TransientError(
-                    SYSTEM, "GET download url", "server ignored Range; restart needed"
-                ) from None
             except AuthError:
                 if self.refresh_url is None or refreshed:
                     raise
@@ -91,6 +89,11 @@ class ResumableDownload:
                 await self.storage.sleep(self.policy.delay(attempt, rng=self.storage.rng))
         self.digests = hasher.digests()
         self.verify(self.digests)
+
+    @staticmethod
+    def _resumed_at(status: int, headers: Mapping[str, str], start: int) -> bool:
+        match = _CONTENT_RANGE.match(headers.get("content-range", ""))
+        return status == 206 and match is not None and int(match.group(1)) == start
 
     def verify(self, digests: Digests) -> None:
         call = "GET download url"
@@ -108,14 +111,16 @@ class ResumableDownload:
     async def to_path(self, dest: Path) -> Digests:
         """Write to ``dest`` (created or truncated) and return the verified digests."""
         writer = await FileWriter(dest).open()
+
+        async def restart() -> None:
+            nonlocal writer
+            await writer.close()
+            writer = await FileWriter(dest).open()
+
         try:
-            async for chunk in self.chunks():
+            async for chunk in self.chunks(on_restart=restart):
                 await writer.write(chunk)
         finally:
             await writer.close()
         assert self.digests is not None
         return self.digests
-
-
-class _Restart(Exception):
-    pass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class IconikModel(BaseModel):
@@ -312,6 +312,33 @@ class CustomAction(IconikModel):
     context: str | None = None
     url: str | None = None
     app_id: str | None = None
+
+
+class WebhookEvent(IconikModel):
+    """The JSON iconik POSTs to a webhook URL (reference §8.2). ``request_id`` serves de-duplication."""
+
+    event_type: str
+    realm: str | None = None
+    operation: str | None = None
+    object_id: str | None = None
+    system_domain_id: str | None = None
+    user_id: str | None = None
+    request_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class CustomActionPayload(IconikModel):
+    """The JSON iconik POSTs to a custom action's URL (reference §6.5); ``auth_token`` is a user token."""
+
+    action_id: str | None = None
+    context: str | None = None
+    user_id: str | None = None
+    system_domain_id: str | None = None
+    asset_ids: list[str] = Field(default_factory=list)
+    collection_ids: list[str] = Field(default_factory=list)
+    saved_search_ids: list[str] = Field(default_factory=list)
+    date_created: str | None = None
+    auth_token: SecretStr | None = None
 
 
 class JobRef(IconikModel):

@@ -65,9 +65,7 @@ class GcsResumableUpload:
             )
         location = response.headers.get("location")
         if not location:
-            raise TransientError(
-                "iconik", "POST upload_url", "resumable start answered without Location"
-            )
+            raise TransientError("iconik", "POST upload_url", "resumable start answered without Location")
         self.session_url = location
 
     async def _status(self, total: int | None) -> int:
