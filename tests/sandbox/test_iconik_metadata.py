@@ -325,3 +325,21 @@ def test_direct_object_values_without_view(
     assert iconik_http.get(f"{M}/assets/{asset['id']}/").json()["metadata_values"] == {
         "outside": {"field_values": [{"value": "direct"}]}
     }
+
+
+def test_values_follow_the_current_version(iconik_http: httpx.Client, schema: str) -> None:
+    asset = iconik_http.post("/API/assets/v1/assets/", json={"title": "Versioned"}).json()
+    first = asset["versions"][0]["id"]
+    url = f"{M}/assets/{asset['id']}/views/{schema}/"
+    assert iconik_http.put(url, json=values_body(f_string="v1")).json()["version_id"] == first
+    created = iconik_http.post(f"/API/assets/v1/assets/{asset['id']}/versions/", json={})
+    second = created.json()["versions"][0]["id"]
+    assert second != first
+    assert iconik_http.get(url).json()["metadata_values"] == {}
+    assert iconik_http.put(url, json=values_body(f_string="v2")).json()["version_id"] == second
+
+    def version_value(version_id: str) -> Any:
+        body = iconik_http.get(f"{M}/assets/{asset['id']}/versions/{version_id}/views/{schema}/").json()
+        return body["metadata_values"]["f_string"]["field_values"][0]["value"]
+
+    assert (version_value(first), version_value(second)) == ("v1", "v2")

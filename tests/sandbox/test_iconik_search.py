@@ -265,3 +265,41 @@ def test_malformed_criteria_are_400(iconik_http: httpx.Client) -> None:
         resp = iconik_http.post(S, json=body)
         assert resp.status_code == 400, (body, resp.text)
         assert list(resp.json()["errors"]) == [path], body
+
+
+def test_assets_made_through_the_api_are_searchable_with_metadata(iconik_http: httpx.Client) -> None:
+    assert (
+        iconik_http.post(
+            f"{M}/fields/", json={"name": "lang", "label": "Lang", "field_type": "string"}
+        ).status_code
+        == 201
+    )
+    view = iconik_http.post(f"{M}/views/", json={"name": "v", "view_fields": [{"name": "lang"}]}).json()["id"]
+    asset = iconik_http.post(
+        "/API/assets/v1/assets/", json={"title": "Made by API", "external_id": "ol-77"}
+    ).json()
+    project = iconik_http.post("/API/assets/v1/collections/", json={"title": "Project"}).json()
+    child = iconik_http.post(
+        "/API/assets/v1/collections/", json={"title": "Cut", "parent_id": project["id"]}
+    ).json()
+    added = iconik_http.post(
+        f"/API/assets/v1/collections/{child['id']}/contents/",
+        json={"object_id": asset["id"], "object_type": "assets"},
+    )
+    assert added.status_code == 201, added.text
+    before = iconik_http.get(f"/API/assets/v1/assets/{asset['id']}/").json()["date_modified"]
+    values = {"metadata_values": {"lang": {"field_values": [{"value": "fr"}]}}}
+    assert iconik_http.put(f"{M}/assets/{asset['id']}/views/{view}/", json=values).status_code == 200
+    after = iconik_http.get(f"/API/assets/v1/assets/{asset['id']}/").json()["date_modified"]
+    assert after > before
+    [doc] = hits(
+        iconik_http,
+        terms({"name": "external_id", "value": "ol-77"}, {"name": "metadata.lang", "value": "fr"}),
+    )
+    assert doc["id"] == asset["id"] and doc["metadata"] == {"lang": ["fr"]} and doc["date_modified"] == after
+    assert doc["versions_number"] == 1 and doc["in_collections"] == [child["id"]]
+    assert set(doc["ancestor_collections"]) == {child["id"], project["id"]}
+    since = terms({"name": "date_modified", "range": {"min": after}})
+    assert [h["id"] for h in hits(iconik_http, since)] == [asset["id"]]
+    assert iconik_http.delete(f"/API/assets/v1/assets/{asset['id']}/").status_code == 204
+    assert hits(iconik_http, terms({"name": "external_id", "value": "ol-77"})) == []

@@ -229,7 +229,7 @@ def build_router(state: IconikState) -> APIRouter:
         body = await json_body(request)
         action, job_ids = body.get("action"), body.get("job_ids")
         errors: dict[str, list[str]] = {}
-        if action not in STATE_ACTIONS:
+        if not isinstance(action, str) or action not in STATE_ACTIONS:
             errors["action"] = [f"Must be one of: {', '.join(STATE_ACTIONS)}."]
         if not isinstance(job_ids, list) or not 1 <= len(job_ids) <= 500:
             errors["job_ids"] = ["Must be a list of 1 to 500 job ids."]

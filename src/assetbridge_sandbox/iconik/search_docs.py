@@ -7,8 +7,11 @@ An asset document is the AssetSchema plus ``metadata`` (``{field: [values]}``), 
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
+from assetbridge_sandbox.iconik.asset_store import asset_elastic
+from assetbridge_sandbox.iconik.collection_store import collection_view
 from assetbridge_sandbox.iconik.metadata_values import object_metadata
 from assetbridge_sandbox.iconik.state import IconikState
 
@@ -41,6 +44,16 @@ def _ancestors(direct: list[str], parents: dict[tuple[str, str], list[str]]) -> 
     return seen
 
 
+def _base_document(state: IconikState, object_type: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """The AssetElasticSchema / collection view the list endpoints show (a copy of the stored dict).
+
+    Assets put into the state without versions (tests, hand-made fixtures) are shown as stored.
+    """
+    if object_type == "assets":
+        return asset_elastic(state, obj) if obj.get("versions") else copy.deepcopy(obj)
+    return collection_view(state, obj)
+
+
 def build_documents(state: IconikState, doc_types: list[str]) -> list[dict[str, Any]]:
     parents = _membership(state)
     docs: list[dict[str, Any]] = []
@@ -49,7 +62,7 @@ def build_documents(state: IconikState, doc_types: list[str]) -> list[dict[str, 
         if object_type not in doc_types:
             continue
         for object_id, obj in objects.items():
-            doc = dict(obj)
+            doc = _base_document(state, object_type, obj)
             direct = list(
                 dict.fromkeys(
                     [*(obj.get("in_collections") or []), *parents.get((object_type, object_id), [])]
