@@ -490,6 +490,22 @@ async def _aiter(data: bytes, size: int = 65_536) -> AsyncIterator[bytes]:
 # --- behaviour under faults (sandbox fault injection) ------------------------------------------------------
 
 
+async def test_upload_original_again_after_a_failure_reuses_format_and_file_set(
+    iconik: IconikClient, iconik_target: IconikTarget
+) -> None:
+    asset = await new_asset(iconik, iconik_target, "upload twice")
+    data = os.urandom(300_000)
+    iconik_target.faults(
+        [{"kind": "status", "status": 503, "method": "POST", "path": "/files/$", "count": 1}]
+    )
+    with pytest.raises(TransientError):
+        await iconik.upload_original(asset.id, _aiter(data), file_name="t.bin", size=len(data))
+    uploaded = await iconik.upload_original(asset.id, _aiter(data), file_name="t.bin", size=len(data))
+    assert uploaded.file.status == "CLOSED"
+    assert [f.name async for f in iconik.iter_formats(asset.id)] == ["ORIGINAL"]
+    assert len([fs async for fs in iconik.iter_file_sets(asset.id)]) == 1
+
+
 async def test_transient_503s_on_get_are_retried(iconik: IconikClient, iconik_target: IconikTarget) -> None:
     asset = await new_asset(iconik, iconik_target, "flaky read")
     iconik_target.faults(

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from assetbridge.connectors.iconik.downloads import ResumableDownload
 from assetbridge.connectors.iconik.files import FILE, PROXY, FilesAPI
-from assetbridge.connectors.iconik.models import File, Proxy
+from assetbridge.connectors.iconik.models import File, FileSet, Format, Proxy
 from assetbridge.connectors.iconik.requests import FileCreate, FileSetCreate, FormatCreate, ProxyCreate
 from assetbridge.connectors.iconik.upload_gcs import GcsResumableUpload
 from assetbridge.connectors.iconik.upload_s3 import S3Upload
 from assetbridge.connectors.iconik.upload_target import Source, UploadTarget
-from assetbridge.errors import ApiError
+from assetbridge.errors import ApiError, NotFoundError
 from assetbridge.transfer.checksums import Digests
 
 
@@ -108,27 +108,35 @@ class MediaAPI(FilesAPI):
         storage_id: str | None = None,
         directory_path: str = "",
     ) -> Uploaded:
-        """Format ORIGINAL → file set → file → bytes → ``CLOSED`` with size and md5 (reference §5.4)."""
+        """Format ORIGINAL → file set → file → bytes → ``CLOSED`` with size and md5 (reference §5.4).
+
+        Safe to call again after a failure: the version's ORIGINAL format and its file set on that
+        storage are reused rather than created twice (iconik has no idempotency keys).
+        """
         storage = await (self.get_storage(storage_id) if storage_id else self.matching_storage("FILES"))
-        fmt = await self.create_format(
-            asset_id,
-            FormatCreate(
-                name="ORIGINAL",
-                version_id=version_id,
-                metadata=[{"internet_media_type": content_type}],
-                storage_methods=[storage.method] if storage.method else None,
-            ),
-        )
-        file_set = await self.create_file_set(
-            asset_id,
-            FileSetCreate(
-                name=file_name,
-                format_id=fmt.id,
-                storage_id=storage.id,
-                base_dir=directory_path,
-                version_id=version_id,
-            ),
-        )
+        fmt = await self._original_format(asset_id, version_id)
+        if fmt is None:
+            fmt = await self.create_format(
+                asset_id,
+                FormatCreate(
+                    name="ORIGINAL",
+                    version_id=version_id,
+                    metadata=[{"internet_media_type": content_type}],
+                    storage_methods=[storage.method] if storage.method else None,
+                ),
+            )
+        file_set = await self._file_set_on(asset_id, fmt.id, storage.id)
+        if file_set is None:
+            file_set = await self.create_file_set(
+                asset_id,
+                FileSetCreate(
+                    name=file_name,
+                    format_id=fmt.id,
+                    storage_id=storage.id,
+                    base_dir=directory_path,
+                    version_id=version_id,
+                ),
+            )
         file = await self.create_file(
             asset_id,
             FileCreate(
@@ -145,6 +153,27 @@ class MediaAPI(FilesAPI):
         digests = await self.upload_to_target(target, source, size)
         closed = await self.close_file(asset_id, file.id, size=digests.size, checksum=digests.md5)
         return Uploaded(closed, digests, target.method)
+
+    async def _original_format(self, asset_id: str, version_id: str | None) -> Format | None:
+        if version_id is None:
+            try:
+                return await self.get_format(asset_id, "ORIGINAL")
+            except NotFoundError:
+                return None
+        async for fmt in self.iter_formats(asset_id):
+            if fmt.name == "ORIGINAL" and fmt.version_id == version_id and fmt.status != "DELETED":
+                return fmt
+        return None
+
+    async def _file_set_on(self, asset_id: str, format_id: str, storage_id: str) -> FileSet | None:
+        async for file_set in self.iter_file_sets(asset_id):
+            if (
+                file_set.format_id == format_id
+                and file_set.storage_id == storage_id
+                and file_set.status not in ("DELETED", "ARCHIVED")
+            ):
+                return file_set
+        return None
 
     async def upload_proxy(
         self,
