@@ -27,7 +27,8 @@ class Event:
     """One event on iconik's bus; ``payload()`` is the webhook body (reference §8.2)."""
 
     event_type: str  # assets | collections | jobs | ...
-    realm: str  # entity | metadata | contents | shares | files | formats | file_sets | segments | versions | approvals
+    # entity | metadata | contents | shares | files | formats | file_sets | segments | versions | approvals
+    realm: str
     operation: str  # create | update | delete | restore | purge
     object_id: str
     data: dict[str, Any]
@@ -67,7 +68,9 @@ class IconikState:
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     # collection id -> ordered content entries {object_id, object_type, date_created}
     collection_contents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    shares: dict[str, dict[str, Any]] = field(default_factory=dict)  # share id -> ShareSchema (+object_type/id)
+    shares: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # share id -> ShareSchema (+object_type/id)
     # (object_type, object_id, version_id or "") -> {"requested": {...}, "users": {user_id: status}, ...}
     approvals: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)  # segment id -> SegmentSchema
@@ -101,7 +104,9 @@ class IconikState:
     def now(self) -> str:
         return iso(self.clock.now())
 
-    def emit(self, event_type: str, realm: str, operation: str, object_id: str, data: dict[str, Any]) -> Event:
+    def emit(
+        self, event_type: str, realm: str, operation: str, object_id: str, data: dict[str, Any]
+    ) -> Event:
         event = Event(
             event_type=event_type,
             realm=realm,

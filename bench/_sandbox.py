@@ -1,0 +1,75 @@
+"""Start the sandbox in its own process for a benchmark, so client and server don't share a CPU budget
+or a memory measurement. Loopback only."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+
+@contextmanager
+def sandbox_process(config: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Run ``assetbridge sandbox up`` with ``config`` (ports default to 0) and yield its info JSON."""
+    with tempfile.TemporaryDirectory(prefix="ab-bench-") as tmp:
+        base = {
+            "data_dir": str(Path(tmp) / "data"),
+            "catalog_size": 0,
+            "iconik": {"port": 0},
+            "orangelogic": {"port": 0},
+            "storage": {"port": 0},
+        }
+        for key, value in config.items():
+            base[key] = (
+                {**base[key], **value}
+                if isinstance(value, dict) and isinstance(base.get(key), dict)
+                else value
+            )
+        cfg_path = Path(tmp) / "sandbox.yaml"
+        cfg_path.write_text(yaml.safe_dump(base), encoding="utf-8")
+        info_path = Path(tmp) / "info.json"
+        exe = Path(sys.executable).parent / "assetbridge"
+        proc = subprocess.Popen(
+            [str(exe), "sandbox", "up", "--config", str(cfg_path), "--info", str(info_path)],
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if info_path.exists():
+                    info: dict[str, Any] = json.loads(info_path.read_text(encoding="utf-8"))
+                    try:
+                        httpx.get(info["iconik"]["control_url"] + "/health", timeout=2).raise_for_status()
+                        info["pid"] = proc.pid
+                        yield info
+                        break
+                    except httpx.TransportError:
+                        pass
+                if proc.poll() is not None:
+                    raise RuntimeError(f"sandbox exited with {proc.returncode}")
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("sandbox did not start within 60 s")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def print_table(title: str, rows: list[tuple[str, str]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    lines = [f"### {title}", "", f"| {'metric'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
+    lines += [f"| {k.ljust(width)} | {v} |" for k, v in rows]
+    text = "\n".join(lines)
+    print(text)
+    return text
