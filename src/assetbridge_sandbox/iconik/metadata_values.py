@@ -87,12 +87,18 @@ class MetadataStore:
         }
 
     def validate(
-        self, key: Key, fields: dict[str, dict[str, Any]], metadata_values: Any
+        self,
+        key: Key,
+        fields: dict[str, dict[str, Any]],
+        metadata_values: Any,
+        *,
+        scope: str = "metadata view",
     ) -> dict[str, list[Any]]:
         """The new value lists for each written field; 400 ``{field: [message]}`` if any is invalid."""
         if not isinstance(metadata_values, dict):
             raise IconikHTTPError(
-                400, {"metadata_values": ["Not a valid mapping type." if metadata_values else MISSING]}
+                400,
+                {"metadata_values": [MISSING if metadata_values is None else "Not a valid mapping type."]},
             )
         current = self.state.metadata_values.get(key, {})
         errors: dict[str, list[str]] = {}
@@ -100,8 +106,7 @@ class MetadataStore:
         for name, entry in metadata_values.items():
             field = fields.get(name)
             if field is None:
-                where = "metadata view" if len(fields) != len(self.state.fields) else "metadata schema"
-                errors[name] = [f"Field is not part of the {where}."]
+                errors[name] = [f"Field is not part of the {scope}."]
                 continue
             try:
                 changes[name] = apply_field_write(field, current.get(name, []), entry)
@@ -243,7 +248,8 @@ def build_values_router(state: IconikState) -> APIRouter:
         _require_object(state, object_type, object_id)
         body = await json_body(request)
         key = values_key(state, object_type, object_id)
-        store.apply(key, store.validate(key, store.view_fields(None), body.get("metadata_values")))
+        fields = store.view_fields(None)
+        store.apply(key, store.validate(key, fields, body.get("metadata_values"), scope="metadata schema"))
         return store.response(key, None)
 
     return router
