@@ -248,6 +248,22 @@ def test_multipart_upload_with_bad_chunk_md5_retried(sandbox: Any, ol: httpx.Cli
     too_big = ol.post(UPLOAD, params={"format": "json"}, files={"f": ("big.mp4", data, "video/mp4")})
     assert too_big.status_code == 413 and too_big.json()["APIResponse"]["Code"] == "FILE_TOO_LARGE"
 
+    boundary = "sbxboundary"
+
+    def chunked_body() -> Iterator[bytes]:  # no Content-Length: the limit is enforced while streaming
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="f"; filename="big.mp4"\r\n\r\n'.encode()
+        yield from (data[i : i + 65536] for i in range(0, len(data), 65536))
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    streamed = ol.post(
+        UPLOAD,
+        params={"format": "json"},
+        content=chunked_body(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert streamed.status_code == 413
+    assert list((sandbox.orangelogic.data_dir / "incoming").iterdir()) == []  # nothing left behind
+
     tx = ol.post(f"{MP}/createtransaction_23_v1", json={"metadata": {"CoreField.Title": "Big master"}}).json()
     reg = ol.post(
         f"{MP}/registerassets_24_v1",
@@ -280,6 +296,9 @@ def test_multipart_upload_with_bad_chunk_md5_retried(sandbox: Any, ol: httpx.Cli
         "uploadStatus": "Success",
     }
     assert ol.get("/htm/GetDocumentAPI.aspx", params={"DocID": entry["dO_recordID"]}).content == data
+    assert (
+        list((sandbox.orangelogic.data_dir / "incoming").iterdir()) == []
+    )  # chunks and parts moved or removed
     found = item(ol, entry["identifier"], "Title,ParentFolderTitle,MediaType")
     assert found == {"Title": "Big master", "ParentFolderTitle": "Masters", "MediaType": "Video"}
 

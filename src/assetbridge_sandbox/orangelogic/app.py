@@ -27,16 +27,19 @@ from assetbridge_sandbox.config import OrangeLogicSandboxConfig
 from assetbridge_sandbox.control import common_control_router
 from assetbridge_sandbox.faults import FaultInjector, FaultMiddleware
 from assetbridge_sandbox.orangelogic import auth, datatable, deletions, multipart, renditions, search, uploads
-from assetbridge_sandbox.orangelogic.common import OLError, Params, json_response, read_params
+from assetbridge_sandbox.orangelogic.common import OLError, Params, json_response
 from assetbridge_sandbox.orangelogic.control import build_control_router
+from assetbridge_sandbox.orangelogic.formstream import read_params
 from assetbridge_sandbox.orangelogic.routing import Ctx, Route, render_error, route
 from assetbridge_sandbox.orangelogic.state import OLState, new_state
 from assetbridge_sandbox.orangelogic.throttle import Throttle
+from assetbridge_sandbox.orangelogic.uploads import incoming_name
 from assetbridge_sandbox.orangelogic.webhooks import WebhookHub
 
 log = logging.getLogger(__name__)
 
 V = r"(?P<ver>v\d+\.\d+)"
+UNLIMITED = 1 << 50
 UPLOAD = "/webapi/mediafile/import/upload"
 
 
@@ -145,7 +148,15 @@ async def dispatch(state: OLState, throttle: Throttle, request: Request) -> Resp
             raise OLError(
                 403, "The URL is too long: send the parameters in a POST form body", code="URL_TOO_LONG"
             )
-        ctx.params = await read_params(request, keep_files=candidate.keep_files)
+        limit = state.multipart_threshold if candidate.module == "UploadMedia" else UNLIMITED
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit + 65_536:  # refuse before reading the body
+            message = f"The file is larger than {limit} bytes: use the multi-part upload API"
+            raise OLError(413, message, code="FILE_TOO_LARGE")
+        file_dir = state.data_dir / "incoming" if candidate.keep_files else None
+        ctx.params = await read_params(
+            request, file_dir=file_dir, limit=limit, new_name=lambda n: incoming_name(state, n)
+        )
         if candidate.needs_json and (ctx.params.get("format") or "xml").lower() != "json":
             raise OLError(
                 400,

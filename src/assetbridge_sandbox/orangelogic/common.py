@@ -11,15 +11,12 @@ Error shapes per family (reference §1.4): legacy ``/API`` calls answer ``APIRes
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, unquote_plus
 
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 Family = Literal["legacy", "datatable", "webapi"]
@@ -31,7 +28,6 @@ RESPONSE_HEADERS = {
     "x-cortex-providerid": "5a9f1c2e00004a1e8000sandbox000001",
     "x-cortex-provideridentity": PROVIDER_IDENTITY,
 }
-TOKEN_HEADER_PARAMS = ("token",)
 
 
 class OLError(Exception):
@@ -56,9 +52,20 @@ def parse_pairs(raw: str) -> list[tuple[str, str]]:
 
 
 @dataclass
+class StoredFile:
+    """A file part of a multipart body, already written under ``data_dir/incoming`` (or only counted)."""
+
+    field: str
+    filename: str
+    content_type: str
+    path: Path | None
+    size: int = 0
+
+
+@dataclass
 class Params:
     pairs: list[tuple[str, str]] = field(default_factory=list)
-    files: list[UploadFile] = field(default_factory=list)
+    files: list[StoredFile] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str, default: str | None = None) -> str | None:
@@ -91,43 +98,6 @@ class Params:
             return int(value)
         except ValueError as exc:
             raise OLError(400, f"Parameter '{name}' must be an integer, got '{value}'") from exc
-
-
-async def read_params(request: Request, *, keep_files: bool = False) -> Params:
-    params = Params(pairs=parse_pairs(request.url.query))
-    for name in TOKEN_HEADER_PARAMS:
-        if name in request.headers:
-            params.headers[name] = request.headers[name]
-    if request.method != "POST":
-        return params
-    ctype = request.headers.get("content-type", "").lower()
-    if ctype.startswith("application/x-www-form-urlencoded"):
-        body = await request.body()
-        params.pairs.extend(parse_pairs(body.decode("utf-8", errors="replace")))
-    elif ctype.startswith("multipart/form-data"):
-        try:
-            form = await request.form(max_files=100, max_fields=10_000)
-        except HTTPException as exc:  # starlette's wrapper around a malformed multipart body
-            message = f"The multipart form is not valid: {exc.detail}"
-            raise OLError(400, message, code="INVALID_REQUEST") from exc
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                params.files.append(value)
-                if not keep_files:
-                    await value.close()
-            else:
-                params.pairs.append((key, value))
-    elif ctype.startswith("application/json"):
-        body = await request.body()
-        try:
-            data = json.loads(body or b"{}")
-        except ValueError as exc:
-            raise OLError(400, "The request body is not valid JSON", code="OL_ERR_006_BADREQUEST") from exc
-        if isinstance(data, dict):
-            for key, value in data.items():
-                text = value if isinstance(value, str) else json.dumps(value)
-                params.pairs.append((str(key), text))
-    return params
 
 
 def request_info(

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from assetbridge_sandbox.orangelogic.common import OLError, json_response
+from assetbridge_sandbox.orangelogic.formstream import discard_files
 from assetbridge_sandbox.orangelogic.routing import Ctx
 from assetbridge_sandbox.orangelogic.state import OLState, Record
 from assetbridge_sandbox.orangelogic.uploads import (
@@ -156,20 +156,15 @@ def _md5_ok(expected: str, digest: bytes) -> bool:
     return value.lower() == digest.hex() or value == base64.b64encode(digest).decode()
 
 
-async def _write_chunk(part: UploadFile, path: Path, offset: int, expected: int) -> tuple[int, bytes]:
-    """Stream the part into place at ``offset``; returns (bytes seen, MD5). The range only counts as
-    received once its length and MD5 are checked, so a bad chunk is simply overwritten by its retry."""
+def _copy_into(src: Path, dest: Path, offset: int) -> bytes:
+    """Copy the stored chunk into place at ``offset`` (run in a worker thread); returns its MD5."""
     md5 = hashlib.md5(usedforsecurity=False)
-    size = 0
-    async with await anyio.open_file(path, "r+b") as out:
-        await out.seek(offset)
-        while piece := await part.read(CHUNK):
-            size += len(piece)
-            if size > expected:
-                break
+    with src.open("rb") as inp, dest.open("r+b") as out:
+        out.seek(offset)
+        while piece := inp.read(CHUNK):
             md5.update(piece)
-            await out.write(piece)
-    return size, md5.digest()
+            out.write(piece)
+    return md5.digest()
 
 
 async def upload_chunk(ctx: Ctx) -> Response:
@@ -185,20 +180,20 @@ async def upload_chunk(ctx: Ctx) -> Response:
             raise _bad(f"start must be a multiple of {ALIGN} and start <= end < totalLength")
         if end != total - 1 and (end + 1) % ALIGN:
             raise _bad(f"end + 1 must be a multiple of {ALIGN} except for the last chunk")
-        part = next((f for f in params.files), None)
-        if part is None:
+        part = next((f for f in params.files if f.path is not None), None)
+        if part is None or part.path is None:
             raise _bad("the chunk must be sent as the multipart part 'data'")
-        item.ranges.discard((start, end))  # being overwritten: valid again only once checked
-        size, digest = await _write_chunk(part, item.part_path, start, end - start + 1)
-        if size != end - start + 1:
-            raise _bad(f"the chunk has {size} bytes, expected {end - start + 1}")
+        if part.size != end - start + 1:
+            raise _bad(f"the chunk has {part.size} bytes, expected {end - start + 1}")
+        # The range only counts once its MD5 is checked: a bad chunk is simply overwritten by its retry.
+        item.ranges.discard((start, end))
+        digest = await anyio.to_thread.run_sync(_copy_into, part.path, item.part_path, start)
         md5 = params.get("md5") or params.get("contentMD5")
         if md5 and not _md5_ok(md5, digest):
             raise _bad("The MD5 of the chunk does not match the md5 parameter")
         item.ranges.add((start, end))
     finally:
-        for f in params.files:
-            await f.close()
+        await discard_files(params)
     return Response(status_code=200)
 
 

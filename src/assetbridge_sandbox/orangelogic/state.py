@@ -107,6 +107,7 @@ class OLState:
         self._random = random.Random(self.seed)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.incoming_dir.mkdir(parents=True, exist_ok=True)
         self.tokens[self.config.static_bearer_token] = TokenInfo(
             self.config.static_bearer_token, "bearer", None
         )
@@ -115,6 +116,10 @@ class OLState:
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def incoming_dir(self) -> Path:
+        return self.data_dir / "incoming"
 
     def random_id(self, length: int = 12) -> str:
         alphabet = string.ascii_uppercase + string.digits

@@ -26,12 +26,12 @@ from typing import Any
 
 import anyio
 import httpx
-from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from assetbridge_sandbox.orangelogic import renditions
-from assetbridge_sandbox.orangelogic.common import OLError, json_response
+from assetbridge_sandbox.orangelogic.common import OLError, StoredFile, json_response
 from assetbridge_sandbox.orangelogic.datatable import Assignment, _new_value
+from assetbridge_sandbox.orangelogic.formstream import discard_files
 from assetbridge_sandbox.orangelogic.routing import Ctx
 from assetbridge_sandbox.orangelogic.state import CONTAINER_TYPES, OLState, Record
 
@@ -63,28 +63,12 @@ def upload_mode(raw: str | None, default: str = "ProcessInLine") -> str:
     return mode
 
 
+def incoming_name(state: OLState, name: str) -> str:
+    return f"{state.new_token()[:16]}-{Path(name).name or 'upload'}"
+
+
 def incoming_path(state: OLState, name: str) -> Path:
-    folder = state.data_dir / "incoming"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{state.new_token()[:16]}-{Path(name).name or 'upload'}"
-
-
-async def save_upload(upload: UploadFile, dest: Path, limit: int) -> int:
-    size = 0
-    async with await anyio.open_file(dest, "wb") as out:
-        while chunk := await upload.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                break
-            await out.write(chunk)
-    if size > limit:
-        await anyio.Path(dest).unlink(missing_ok=True)
-        raise OLError(
-            413,
-            f"The file is larger than {limit} bytes: use the multi-part upload API",
-            code="FILE_TOO_LARGE",
-        )
-    return size
+    return state.incoming_dir / incoming_name(state, name)
 
 
 def folder_for(state: OLState, ident: str | None, ignore_check: bool) -> Record:
@@ -205,20 +189,11 @@ async def ingest_version(
     return record
 
 
-def _first_file(ctx: Ctx) -> UploadFile:
-    if not ctx.params.files:
+def _first_file(ctx: Ctx) -> tuple[StoredFile, Path]:
+    stored = ctx.params.files[0] if ctx.params.files else None
+    if stored is None or stored.path is None:
         raise OLError(400, "The request has no file part (multipart/form-data)", code="MISSING_FILE")
-    return ctx.params.files[0]
-
-
-def _check_length(ctx: Ctx) -> None:
-    length = ctx.request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > ctx.state.multipart_threshold + 65_536:
-        raise OLError(
-            413,
-            f"The file is larger than {ctx.state.multipart_threshold} bytes: use the multi-part upload API",
-            code="FILE_TOO_LARGE",
-        )
+    return stored, stored.path
 
 
 def _success(ctx: Ctx, record: Record, mode: str) -> Response:
@@ -236,30 +211,25 @@ def _success(ctx: Ctx, record: Record, mode: str) -> Response:
 async def upload_new_media(ctx: Ctx) -> Response:
     state, params = ctx.state, ctx.params
     try:
-        _check_length(ctx)
-        upload = _first_file(ctx)
+        upload, src = _first_file(ctx)
         folder = folder_for(state, params.get("FolderRecordID"), params.flag("IgnoreCheckContainer"))
         mode = upload_mode(params.get("UploadMode"), "ProcessInLine")
         if not params.get("UploadMode") and params.flag("ProcessAssetInBackground"):
             mode = "ProcessFullyInBackground"
         metadata = parse_metadata(params.get("Metadata"))
         file_name = params.get("FileName") or upload.filename or "upload.bin"
-        src = incoming_path(state, file_name)
-        size = await save_upload(upload, src, state.multipart_threshold)
         record = await ingest_new(
-            ctx, src, size, file_name, upload.content_type or "", folder, metadata, mode
+            ctx, src, upload.size, file_name, upload.content_type, folder, metadata, mode
         )
     finally:
-        for f in params.files:
-            await f.close()
+        await discard_files(params)
     return _success(ctx, record, mode)
 
 
 async def upload_new_version(ctx: Ctx) -> Response:
     state, params = ctx.state, ctx.params
     try:
-        _check_length(ctx)
-        upload = _first_file(ctx)
+        upload, src = _first_file(ctx)
         ident = params.get("RecordID") or params.get("Identifier") or params.get("SystemIdentifier") or ""
         record = state.find(ident)
         if record is None or record.doc_type in CONTAINER_TYPES:
@@ -267,12 +237,9 @@ async def upload_new_version(ctx: Ctx) -> Response:
         mode = upload_mode(params.get("UploadMode"))
         metadata = parse_metadata(params.get("Metadata"))
         file_name = params.get("FileName") or upload.filename or record.file_name
-        src = incoming_path(state, file_name)
-        size = await save_upload(upload, src, state.multipart_threshold)
-        await ingest_version(ctx, record, src, size, file_name, upload.content_type or "", metadata, mode)
+        await ingest_version(ctx, record, src, upload.size, file_name, upload.content_type, metadata, mode)
     finally:
-        for f in params.files:
-            await f.close()
+        await discard_files(params)
     return _success(ctx, record, mode)
 
 
