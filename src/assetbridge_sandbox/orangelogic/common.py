@@ -1,8 +1,9 @@
 """Request parameters, envelopes and errors shared by the Orange Logic routes.
 
-Parameters are case-insensitive and may come from the query string or a POST form body; an HTTP header
-of the same name overrides both (reference §1.2). Keys are decoded without turning ``+`` into a space so
-that DataTable operators written literally (``CoreField.Keywords+=a|b``) survive, as on real tenants.
+Parameters (read by ``formstream.read_params``) are case-insensitive and may come from the query string or
+a POST body; an HTTP header of the same name overrides both (reference §1.2). Keys are decoded without
+turning ``+`` into a space so that DataTable operators written literally (``CoreField.Keywords+=a|b``)
+survive, as on real tenants.
 
 Error shapes per family (reference §1.4): legacy ``/API`` calls answer ``APIResponse.Code != "SUCCESS"``
 (HTTP ``legacy_error_status``, 200 by default like real tenants; 401 for authentication), DataTable puts

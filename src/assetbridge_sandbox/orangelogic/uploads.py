@@ -2,8 +2,8 @@
 
 ``UploadNewMedia`` (v1.0–v3.0) takes the first file part whatever its name (``InputStream``,
 ``UploadStream``...); files above the multi-part threshold (1.5 GB on real tenants, changeable through
-the control API) are refused with HTTP 413 and must use the multi-part flow. The form part is spooled to
-disk by the multipart parser and copied to the data directory in chunks, never held whole in memory.
+the control API) are refused with HTTP 413 and must use the multi-part flow. The file part is streamed into
+``data_dir/incoming`` as it arrives (``formstream``) and then moved into place, never held in memory.
 
 ``UploadMode``: ``ProcessInLine`` (default) returns after the proxies exist; ``ProcessProxiesInBackground``
 returns at once, searchable, proxies later; ``ProcessProxiesAndParentAndIndexInBackground`` and
