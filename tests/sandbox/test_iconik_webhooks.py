@@ -263,3 +263,48 @@ def test_settings_validation(sandbox: SandboxServer) -> None:
     assert resp.status_code == 400 and "duplicate_rate" in resp.json()["errors"]
     current = httpx.get(control(sandbox, "webhooks/settings"), timeout=5).json()
     assert current["duplicate_rate"] == 0.0 and current["failing_after"] == 5
+
+
+def test_query_language_subset(sandbox: SandboxServer, iconik_http: httpx.Client, receiver: Receiver) -> None:
+    queries = {
+        "or": 'data.status="FAILED" OR data.status="STARTED"',
+        "group": '(data.progress>=0 AND data.progress<10) data.type="CUSTOM"',
+        "regex": "data.title=/^Nightly/",
+        "not_null": "data.message!=null",
+        "miss": 'data.status="FINISHED"',
+    }
+    for name, query in queries.items():
+        make_webhook(iconik_http, f"{receiver.url}/{name}", operation="create", query=query)
+    resp = iconik_http.post(
+        "/API/jobs/v1/jobs/", json={"title": "Nightly copy", "type": "CUSTOM", "status": "STARTED"}
+    )
+    assert resp.status_code == 201
+    settle(sandbox, expected_log=3)
+    assert sorted(r["path"] for r in receiver.requests) == ["/hook/group", "/hook/or", "/hook/regex"]
+
+
+def test_duplicates_follow_the_seed(sandbox_factory: Any) -> None:
+    def pattern() -> list[int]:
+        server = sandbox_factory()
+        rec = Receiver()
+        rec.thread.start()
+        try:
+            settings = {"duplicate_rate": 0.5, "seed": 7}
+            assert (
+                httpx.put(control(server, "webhooks/settings"), json=settings, timeout=5).status_code == 200
+            )
+            info = server.info()["iconik"]
+            headers = {"App-ID": info["app_id"], "Auth-Token": info["auth_token"]}
+            with httpx.Client(base_url=info["base_url"], headers=headers, timeout=10) as http:
+                make_webhook(http, rec.url, operation="create")
+                for _ in range(12):
+                    make_job(http)
+            log = settle(server, expected_log=12)
+            return [e["attempt"] for e in log]
+        finally:
+            rec.server.shutdown()
+            rec.server.server_close()
+
+    first, second = pattern(), pattern()
+    assert first == second
+    assert 12 < len(first) < 24  # some, not all, deliveries were doubled
