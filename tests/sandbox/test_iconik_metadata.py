@@ -343,3 +343,17 @@ def test_values_follow_the_current_version(iconik_http: httpx.Client, schema: st
         return body["metadata_values"]["f_string"]["field_values"][0]["value"]
 
     assert (version_value(first), version_value(second)) == ("v1", "v2")
+
+
+def test_collection_values_have_no_version(
+    sandbox: SandboxServer, iconik_http: httpx.Client, schema: str
+) -> None:
+    collection = iconik_http.post("/API/assets/v1/collections/", json={"title": "Project"}).json()
+    url = f"{M}/collections/{collection['id']}/views/{schema}/"
+    body = iconik_http.put(url, json=values_body(f_tags="pinned")).json()
+    assert body["object_type"] == "collections" and "version_id" not in body
+    assert iconik_http.get(url).json()["metadata_values"]["f_tags"] == {"field_values": [{"value": "pinned"}]}
+    events = httpx.get(sandbox.urls["iconik"] + "/_sandbox/iconik/events", timeout=5).json()["objects"]
+    assert [e["event_type"] for e in events if e["realm"] == "metadata"] == ["collections"]
+    missing = iconik_http.get(f"{M}/collections/{uuid.uuid1()}/views/{schema}/")
+    assert missing.status_code == 404 and missing.json() == {"errors": ["Collection does not exist"]}

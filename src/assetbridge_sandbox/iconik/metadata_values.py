@@ -165,8 +165,9 @@ class MetadataStore:
             "metadata_values": values,
             "object_id": key[1],
             "object_type": key[0],
-            "version_id": key[2] or None,
         }
+        if key[2]:
+            body["version_id"] = key[2]
         if job_id:
             body["job_id"] = job_id
         return body
