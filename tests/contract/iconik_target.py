@@ -121,17 +121,20 @@ def iconik_target(iconik_sandbox: SandboxServer | None) -> Iterator[IconikTarget
         return
     target = IconikTarget(sandbox_config(iconik_sandbox), iconik_sandbox)
     yield target
-    for system in ("iconik", "storage"):
-        with target.control(system) as control:
-            control.delete("/faults")
-    with target.control() as control:
-        control.put("/iconik/rate_limit", json=RateLimitConfig().model_dump())
+    with httpx.Client(timeout=10) as control:
+        for system in ("iconik", "storage"):
+            control.delete(f"{iconik_sandbox.urls[system]}/_sandbox/faults")
+        control.put(
+            f"{iconik_sandbox.urls['iconik']}/_sandbox/iconik/rate_limit", json=RateLimitConfig().model_dump()
+        )
 
 
 @pytest.fixture
 async def iconik(iconik_target: IconikTarget) -> AsyncIterator[IconikClient]:
     async with IconikClient(iconik_target.config) as client:
         yield client
+        if not iconik_target.live:
+            return  # the sandbox is thrown away with its module
         for asset_id in iconik_target.created_assets:
             with contextlib.suppress(NotFoundError):
                 await client.delete_asset(asset_id)
