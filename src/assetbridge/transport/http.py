@@ -7,7 +7,8 @@ template or a redacted URL, never a token or a URL signature.
 
 Retries happen here only for calls that are safe to repeat: ``idempotent`` defaults to True for
 GET/HEAD/PUT/DELETE/PATCH/OPTIONS and False for POST. A non-idempotent call is retried only when the
-request provably did not reach the server (connect failure) or the server refused it with 429.
+request provably did not reach the server (connect failure) or the server refused it with 429. A
+body given as an async iterable is streamed once and never re-sent.
 """
 
 from __future__ import annotations
@@ -203,6 +204,7 @@ class HttpSession:
         call = call_name(method, template, url)
         policy = retry or self.retry
         safe = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        streamed_body = content is not None and not isinstance(content, bytes)
         attempt = 0
         while True:
             attempt += 1
@@ -259,6 +261,8 @@ class HttpSession:
                 )
                 may_retry = safe or isinstance(error, RateLimitedError)
             retry_after = error.retry_after if isinstance(error, RateLimitedError) else None
+            if streamed_body:
+                may_retry = False  # the iterable is consumed: the caller must start the upload again
             if not error.retryable or not may_retry or policy.gives_up(attempt, retry_after):
                 log.info(
                     "http.failed",
