@@ -637,6 +637,7 @@ async def test_corrupted_object_fails_the_checksum(
     with pytest.raises(ChecksumError) as info:
         await iconik.download_file(asset.id, uploaded.file.id, tmp_path / "bad.bin")
     assert info.value.algorithm == "md5"
+    assert not (tmp_path / "bad.bin").exists()
 
 
 async def test_expired_upload_url_is_refreshed(iconik: IconikClient, iconik_target: IconikTarget) -> None:

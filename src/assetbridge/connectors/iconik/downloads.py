@@ -7,6 +7,7 @@ through ``refresh_url``. The digests are compared with what iconik recorded (``C
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -109,7 +110,8 @@ class ResumableDownload:
             )
 
     async def to_path(self, dest: Path) -> Digests:
-        """Write to ``dest`` (created or truncated) and return the verified digests."""
+        """Write to ``dest`` (created or truncated) and return the verified digests; on a checksum
+        mismatch ``dest`` is removed."""
         writer = await FileWriter(dest).open()
 
         async def restart() -> None:
@@ -120,6 +122,10 @@ class ResumableDownload:
         try:
             async for chunk in self.chunks(on_restart=restart):
                 await writer.write(chunk)
+        except ChecksumError:
+            await writer.close()
+            await asyncio.to_thread(dest.unlink, missing_ok=True)  # no bytes that failed verification
+            raise
         finally:
             await writer.close()
         assert self.digests is not None
