@@ -63,7 +63,9 @@ class OrangeLogicSandboxConfig(_Strict):
     latency_ms: int = Field(0, ge=0)
     faults: list[FaultRule] = []
     extra: dict[str, Any] = Field(default_factory=dict, description="emulator-specific settings")
-    tenant_file: Path | None = Field(None, description="tenant field configuration; the packaged default if None")
+    tenant_file: Path | None = Field(
+        None, description="tenant field configuration; the packaged default if None"
+    )
     static_bearer_token: str = Field(
         "sandbox-nonexpiring-bearer", description="the account's non-expiring bearer token (reference §2.4)"
     )
@@ -87,9 +89,13 @@ class StorageSandboxConfig(_Strict):
     latency_ms: int = Field(0, ge=0)
     faults: list[FaultRule] = []
     s3_min_part_size: int = Field(
-        5 * 1024 * 1024, ge=1, description="S3 multipart: minimum size of every part but the last (5 MiB on AWS)"
+        5 * 1024 * 1024,
+        ge=1,
+        description="S3 multipart: minimum size of every part but the last (5 MiB on AWS)",
     )
-    gcs_session_ttl_seconds: int = Field(7 * 86400, ge=1, description="GCS resumable session lifetime (7 days)")
+    gcs_session_ttl_seconds: int = Field(
+        7 * 86400, ge=1, description="GCS resumable session lifetime (7 days)"
+    )
 
 
 class SandboxConfig(_Strict):

@@ -97,7 +97,5 @@ def create_app(
     app.include_router(common_control_router("iconik", injector, clock))
     app.include_router(control.build_router(state, limiter))
 
-    wrapped = FaultMiddleware(
-        app, injector, error_body=json_error_body, base_latency_ms=config.latency_ms
-    )
+    wrapped = FaultMiddleware(app, injector, error_body=json_error_body, base_latency_ms=config.latency_ms)
     return wrapped, state

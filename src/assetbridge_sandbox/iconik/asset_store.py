@@ -9,7 +9,7 @@ changes go through ``mark_current`` so that both always agree.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -138,8 +138,15 @@ def get_version(asset: dict[str, Any], version_id: str) -> dict[str, Any]:
     raise not_found("Asset version")
 
 
-def current_version_id(asset: dict[str, Any]) -> str:
-    return str(asset["versions"][0]["id"])
+def current_version_id(asset: Mapping[str, Any]) -> str:
+    """The asset's current version, which files, metadata, approvals and segments attach to.
+
+    ``default_version_id`` (kept current by create and promote), else the first listed version.
+    """
+    if asset.get("default_version_id"):
+        return str(asset["default_version_id"])
+    versions = asset.get("versions") or []
+    return str(versions[0]["id"]) if versions else ""
 
 
 def containing_collections(state: IconikState, object_type: str, object_id: str) -> list[str]:

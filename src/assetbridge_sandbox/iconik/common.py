@@ -62,7 +62,9 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
     return data
 
 
-def int_param(request: Request, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+def int_param(
+    request: Request, name: str, default: int, *, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default

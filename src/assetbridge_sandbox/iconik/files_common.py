@@ -41,11 +41,6 @@ def require_asset(state: IconikState, asset_id: str) -> dict[str, Any]:
     return asset
 
 
-def current_version_id(asset: Mapping[str, Any]) -> str | None:
-    versions = asset.get("versions") or []
-    return str(versions[0]["id"]) if versions else None
-
-
 def check_version(asset: Mapping[str, Any], version_id: str) -> str:
     if not any(v.get("id") == version_id for v in asset.get("versions") or []):
         raise IconikHTTPError(400, {"version_id": ["Asset version does not exist."]})

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assetbridge_sandbox.iconik.asset_fields import F, check_body, enum
+from assetbridge_sandbox.iconik.asset_store import current_version_id
 from assetbridge_sandbox.iconik.common import (
     IconikHTTPError,
     bool_param,
@@ -26,7 +27,6 @@ from assetbridge_sandbox.iconik.files_common import (
     PREFIX,
     changed,
     check_version,
-    current_version_id,
     owned,
     page,
     require_asset,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assetbridge_sandbox.iconik.asset_fields import F, check_body, enum
+from assetbridge_sandbox.iconik.asset_store import current_version_id
 from assetbridge_sandbox.iconik.common import IconikHTTPError, json_body, new_id, no_content
 from assetbridge_sandbox.iconik.files_common import (
     FILE_STATUSES,
@@ -19,7 +20,6 @@ from assetbridge_sandbox.iconik.files_common import (
     changed,
     check_version,
     coerce_size,
-    current_version_id,
     object_key,
     owned,
     page,

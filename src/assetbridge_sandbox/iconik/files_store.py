@@ -12,13 +12,13 @@ from typing import Any
 from fastapi import Request
 
 from assetbridge_sandbox.iconik.asset_fields import F, check_body, enum
+from assetbridge_sandbox.iconik.asset_store import current_version_id
 from assetbridge_sandbox.iconik.common import IconikHTTPError, new_id
 from assetbridge_sandbox.iconik.files_common import (
     FILE_STATUSES,
     changed,
     check_version,
     coerce_size,
-    current_version_id,
     object_key,
     signed_url,
     verify_upload,

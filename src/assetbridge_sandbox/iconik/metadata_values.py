@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from assetbridge_sandbox.iconik.asset_store import current_version_id
 from assetbridge_sandbox.iconik.common import IconikHTTPError, bool_param, json_body, not_found
 from assetbridge_sandbox.iconik.metadata_schema import OBJECT_TYPES, PREFIX, VIEW_MISSING, merged_view_field
 from assetbridge_sandbox.iconik.metadata_validation import MISSING, apply_field_write, as_field_values
@@ -21,17 +22,6 @@ from assetbridge_sandbox.iconik.state import IconikState
 Key = tuple[str, str, str]
 BATCH_MAX = 500
 OBJECT_NAMES = {"assets": "Asset", "collections": "Collection", "segments": "Segment"}
-
-
-def current_version_id(asset: dict[str, Any]) -> str:
-    """The version metadata writes go to: ``default_version_id`` if set, else the newest version."""
-    if asset.get("default_version_id"):
-        return str(asset["default_version_id"])
-    versions = asset.get("versions") or []
-    if not versions:
-        return ""
-    newest = max(versions, key=lambda v: v.get("version_number") or 0)
-    return str(newest.get("id") or "")
 
 
 def values_key(state: IconikState, object_type: str, object_id: str) -> Key:
