@@ -17,6 +17,7 @@ have: a *pause* (after a 429, until ``Retry-After`` or a backoff has passed, for
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable
@@ -38,14 +39,23 @@ class GovernorConfig(BaseModel):
     per_second: int = Field(45, ge=1, description="requests allowed in any 1-second window")
     per_window: int = Field(950, ge=1, description="requests allowed in any `window_seconds` window")
     window_seconds: float = Field(20.0, gt=0)
-    low_remaining: int = Field(10, ge=0, description="RateLimit-Remaining at or below this slows us down")
-    low_remaining_spacing: float = Field(0.1, ge=0, description="seconds between requests while slowed")
+    smoothing: float = Field(
+        0.1, ge=0, lt=1, description="sub-window (s) holding its share of per_second, so requests are spread"
+    )
+    low_remaining: int = Field(3, ge=0, description="RateLimit-Remaining at or below this slows us down")
+    low_remaining_spacing: float = Field(0.05, ge=0, description="seconds between requests while slowed")
     default_pause: float = Field(1.0, gt=0, description="pause after a 429 without Retry-After, seconds")
     max_pause: float = Field(60.0, gt=0, description="longest pause the governor imposes for one 429")
 
     def rates(self) -> list[Rate]:
         """pyrate-limiter rates; the window rate only when it is tighter than the per-second one."""
         rates = [Rate(self.per_second, 1000)]
+        if self.smoothing:
+            # Bursts admitted together reach the server spread by queueing, and can then land in one
+            # of its windows with the next burst: admitting in small slices keeps arrivals even.
+            slice_limit = math.ceil(self.per_second * self.smoothing)
+            if slice_limit < self.per_second:
+                rates.insert(0, Rate(slice_limit, int(self.smoothing * 1000)))
         window_ms = int(self.window_seconds * 1000)
         if window_ms > 1000 and self.per_window < self.per_second * self.window_seconds:
             rates.append(Rate(self.per_window, window_ms))

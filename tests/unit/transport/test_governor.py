@@ -68,6 +68,16 @@ def test_default_config_never_exceeds_iconiks_1000_per_20_seconds() -> None:
     assert max_in_window(times, 20.0) < 1000
 
 
+def test_smoothing_spreads_each_second_over_slices() -> None:
+    clock = FakeTime()
+    governor = RateGovernor(GovernorConfig(per_second=45, smoothing=0.1), clock=clock)
+    times = admitted_times(governor, clock, 300)
+    assert max_in_window(times, 0.1) <= 5
+    assert max_in_window(times, 1.0) <= 45
+    # and the second-level rate is still reached: 300 requests at 45/s take under 7 s
+    assert times[-1] - times[0] < 7.0
+
+
 def test_429_with_retry_after_pauses_every_caller() -> None:
     clock = FakeTime()
     governor = RateGovernor(GovernorConfig(), clock=clock)
@@ -116,7 +126,7 @@ async def test_acquire_sleeps_exactly_what_decide_asks() -> None:
 
 def test_two_governors_on_one_sqlite_bucket_share_the_budget(tmp_path: Path) -> None:
     clock = FakeTime()
-    config = GovernorConfig(per_second=10, per_window=1000)
+    config = GovernorConfig(per_second=10, per_window=1000, smoothing=0)
     db = tmp_path / "budget.sqlite"
     first = RateGovernor(config, bucket=make_bucket(config, db), clock=clock)
     second = RateGovernor(config, bucket=make_bucket(config, db), clock=clock)
@@ -133,7 +143,7 @@ def test_sqlite_budget_holds_under_concurrent_connections(tmp_path: Path) -> Non
     import threading
 
     clock = FakeTime()
-    config = GovernorConfig(per_second=25, per_window=1000)
+    config = GovernorConfig(per_second=25, per_window=1000, smoothing=0)
     db = tmp_path / "shared.sqlite"
     admitted: list[int] = []
     lock = threading.Lock()
@@ -162,7 +172,7 @@ async def test_iconik_clients_with_one_rate_store_share_one_budget(tmp_path: Pat
         base_url="http://127.0.0.1:9",
         app_id="app/1",
         auth_token=SecretStr("t0ken"),
-        rate=GovernorConfig(per_second=6, per_window=1000),
+        rate=GovernorConfig(per_second=6, per_window=1000, smoothing=0),
         rate_store=tmp_path / "rate.sqlite",
     )
     first, second = IconikClient(config), IconikClient(config)
