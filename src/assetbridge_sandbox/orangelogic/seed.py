@@ -65,11 +65,14 @@ def _values(asset: SeedAsset) -> dict[str, Value]:
 
 def seed_orangelogic(state: OLState, catalog: Catalog) -> dict[str, Record]:
     loaded: dict[str, Record] = {}
+    folders: dict[str, Record] = {}
     for asset in catalog.assets:
         values = _values(asset)
         for name, value in values.items():
             _known(state, name, value if isinstance(value, list) else [value])
-        folder = state.ensure_folder_path(asset.folder)
+        folder = folders.get(asset.folder)
+        if folder is None:  # resolving a path scans the tree: once per folder, not per asset
+            folder = folders[asset.folder] = state.ensure_folder_path(asset.folder)
         subtype = state.tenant.canonical_subtype(asset.kind, asset.subtype) or "Default"
         record = state.new_record(
             asset.kind, subtype, values, parent=folder.record_id, created=asset.created, fire=False
