@@ -1,4 +1,4 @@
-"""Fault injection for every sandbox app: latency, 5xx, 429 storms, connection resets, truncated bodies.
+"""Fault injection for every sandbox app: latency, 5xx, 429 storms, resets, truncated or corrupted bodies.
 
 Rules come from the sandbox config or are replaced at run time through the control API
 (``PUT /_sandbox/faults``). Each app has one ``FaultInjector`` whose random choices come from a
@@ -41,7 +41,7 @@ TRANSPORT_KEY = "assetbridge_sandbox.transport"
 class FaultRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["latency", "status", "rate_limit", "reset", "truncate"]
+    kind: Literal["latency", "status", "rate_limit", "reset", "truncate", "corrupt"]
     path: str = Field(".*", description="regex searched in the request path")
     method: str | None = Field(None, description="HTTP method, any when omitted")
     probability: float = Field(1.0, ge=0, le=1)
@@ -150,6 +150,9 @@ class FaultMiddleware:
         if failure.kind == "truncate":
             await self._truncated(scope, receive, send)
             return
+        if failure.kind == "corrupt":
+            await self.app(scope, _corrupting(receive), send)
+            return
         status = 429 if failure.kind == "rate_limit" else failure.status
         message = "Too many requests" if status == 429 else "Sandbox injected server error"
         body, ctype = self.error_body(status, message)
@@ -181,6 +184,23 @@ class FaultMiddleware:
             transport.abort()
             return
         raise ConnectionResetError("sandbox fault: truncated body")
+
+
+def _corrupting(receive: Receive) -> Receive:
+    """The request body as the app sees it after one bit flipped in transit (its first non-empty chunk)."""
+    done = False
+
+    async def wrapped() -> Message:
+        nonlocal done
+        message = await receive()
+        body = message.get("body", b"")
+        if not done and message["type"] == "http.request" and body:
+            done = True
+            middle = len(body) // 2
+            message = {**message, "body": body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1 :]}
+        return message
+
+    return wrapped
 
 
 class SandboxH11Protocol(H11Protocol):

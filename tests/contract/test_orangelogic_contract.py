@@ -378,6 +378,28 @@ async def test_multipart_upload_retries_only_the_failed_chunk(target: OLTarget, 
         target.created.append(result.system_identifier)
 
 
+async def test_multipart_chunk_corrupted_in_transit_is_detected_and_resent(
+    target: OLTarget, tmp_path: Path
+) -> None:
+    target.require_sandbox()
+    target.control("PUT", "/orangelogic/multipart-threshold", {"bytes": 262_144})
+    settings = target.settings(multipart_threshold_bytes=262_144, chunk_size_bytes=131_072)
+    async with OrangeLogicClient(settings) as ol:
+        folder = await new_folder(ol, target)
+        src = tmp_path / "flip.bin"
+        md5 = write_file(src, 400_000)  # 4 chunks
+        target.faults({"kind": "corrupt", "path": r"/item/26_v1/", "count": 1})
+        before = ol.session.attempts
+        result = await ol.uploads.upload(src, folder)
+        assert target.fired() == [1]
+        assert result.record_id
+        # transaction + register + 4 chunks + complete, plus one re-send of the chunk whose MD5 failed
+        assert ol.session.attempts - before == 1 + 1 + 4 + 1 + 1
+        downloaded = await ol.download_original(result.record_id, tmp_path / "flip.copy")
+        assert downloaded.digests.md5 == md5
+        target.created.append(result.system_identifier)
+
+
 async def test_download_resumes_with_range_after_a_reset(
     ol: OrangeLogicClient, target: OLTarget, tmp_path: Path
 ) -> None:
