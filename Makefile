@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install system-deps demo test lint typecheck unit bench clean
+.PHONY: install system-deps services demo test lint typecheck unit bench clean
 
 install: $(STAMP)
 
@@ -29,7 +29,10 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-unit: install
+services:
+	@bash scripts/services.sh
+
+unit: install services
 	bash scripts/pytest.sh
 
 test: install system-deps lint typecheck unit

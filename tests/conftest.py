@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -63,3 +66,42 @@ def iconik_http(sandbox: SandboxServer) -> Iterator[httpx.Client]:
         timeout=10,
     ) as client:
         yield client
+
+
+POSTGRES_URL = os.environ.get(
+    "ASSETBRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def postgres_available() -> bool:
+    """True when the test PostgreSQL answers; under CI (CI=true) its absence fails the run instead."""
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL database for this test (dropped afterwards).
+
+    Outside CI the test is skipped with a message when PostgreSQL is not running; under CI=true it fails.
+    """
+    if not postgres_available():
+        message = "PostgreSQL is not reachable on 127.0.0.1:5432 (start it: bash scripts/services.sh)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    import sqlalchemy as sa
+
+    name = f"ab_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

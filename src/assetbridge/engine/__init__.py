@@ -1,0 +1,1 @@
+"""AssetBridge engine layer (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""AssetBridge runtime layer (see docs/architecture.md)."""

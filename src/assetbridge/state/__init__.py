@@ -1,0 +1,1 @@
+"""AssetBridge state layer (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""AssetBridge web layer (see docs/architecture.md)."""
