@@ -31,10 +31,15 @@ async def rechunk(source: AsyncIterable[bytes], size: int) -> AsyncIterator[byte
         raise ValueError("size must be positive")
     buffer = bytearray()
     async for piece in source:
+        if not buffer and len(piece) == size:
+            yield piece  # already the right size: no copy
+            continue
         buffer += piece
         while len(buffer) >= size:
-            yield bytes(buffer[:size])
+            with memoryview(buffer) as view:
+                chunk = bytes(view[:size])
             del buffer[:size]
+            yield chunk
     if buffer:
         yield bytes(buffer)
 

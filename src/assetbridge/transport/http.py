@@ -107,10 +107,15 @@ class _OneShotBody:
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         data, self._data = self._data, b""
-        yield data
+        # In slices: the socket layer copies whatever it cannot send at once, so a 16 MiB part
+        # written whole would be held twice until the kernel took it.
+        view = memoryview(data)
+        for start in range(0, len(data), SEND_SLICE):
+            yield bytes(view[start : start + SEND_SLICE])
 
 
 ONE_SHOT_MIN = 64 * 1024
+SEND_SLICE = 1024 * 1024
 
 
 def call_name(method: str, template: str | None, url: str) -> str:

@@ -29,7 +29,7 @@ class IconikConfig(BaseModel):
         RetryPolicy(maximum_attempts=6), description="per chunk/part/range request to the storage URLs"
     )
     gcs_chunk_size: int = Field(8 * MIB, ge=256 * 1024, description="rounded down to a multiple of 256 KiB")
-    s3_part_size: int = Field(16 * MIB, ge=1, description="S3 multipart part size (real S3: at least 5 MiB)")
+    s3_part_size: int = Field(8 * MIB, ge=1, description="S3 multipart part size (real S3: at least 5 MiB)")
     upload_concurrency: int = Field(4, ge=1, description="S3 parts in flight at once")
     download_chunk_size: int = Field(1 * MIB, ge=1024)
     multipart_url_page: int = Field(100, ge=1, le=1000, description="part URLs fetched per request")

@@ -33,5 +33,5 @@ class UploadTarget:
 def chunks_of(source: Source, size: int) -> AsyncIterator[bytes]:
     """``size``-byte chunks (last shorter) of a file path or an async byte iterator."""
     if isinstance(source, Path):
-        return rechunk(read_file(source, min(size, 1024 * 1024)), size)
+        return rechunk(read_file(source, size), size)  # file reads come back whole: no re-chunking copy
     return rechunk(source, size)
