@@ -99,6 +99,27 @@ async def test_asset_crud_and_versions(iconik: IconikClient, iconik_target: Icon
     assert gone.status == "DELETED"
 
 
+async def test_asset_restore_purge_and_version_promotion(
+    iconik: IconikClient, iconik_target: IconikTarget
+) -> None:
+    asset = await new_asset(iconik, iconik_target, "lifecycle")
+    first = asset.latest_version_id
+    assert first is not None
+    versions = await iconik.create_version(asset.id)
+    second = next(v.id for v in versions.versions if v.id != first)
+    await iconik.promote_version(asset.id, first)
+    assert (await iconik.get_asset(asset.id)).latest_version_id in (first, second)
+    await iconik.delete_version(asset.id, second)
+    assert [v.id for v in (await iconik.get_asset(asset.id)).versions if v.status != "DELETED"] == [first]
+
+    await iconik.delete_asset(asset.id)
+    await iconik.restore_asset(asset.id)
+    assert (await iconik.get_asset(asset.id)).status == "ACTIVE"
+    await iconik.purge_asset(asset.id)
+    with pytest.raises(NotFoundError):
+        await iconik.get_asset(asset.id)
+
+
 async def test_missing_asset_is_not_found_with_the_call_named(iconik: IconikClient) -> None:
     with pytest.raises(NotFoundError) as info:
         await iconik.get_asset(str(uuid.uuid1()))
@@ -473,6 +494,8 @@ async def test_proxy_upload_and_keyframes_job(
     dest = tmp_path / "proxy.mp4"
     assert (await iconik.download_proxy(asset.id, proxy.id, dest)).md5 == digests.md5
     assert dest.read_bytes() == data
+    await iconik.delete_proxy(asset.id, proxy.id)
+    assert [p.id async for p in iconik.iter_proxies(asset.id)] == []
 
     uploaded = await iconik.upload_original(asset.id, _aiter(data), file_name="o.mp4", size=len(data))
     job_id = await iconik.generate_keyframes(asset.id, uploaded.file.id)
