@@ -52,17 +52,30 @@ class AssetsAPI(SearchAPI):
                 return await self._model(
                     Asset, "POST", ASSETS, params=params, body=asset.body(), idempotent=False
                 )
-            except TransientError as exc:
+            except RateLimitedError as exc:
+                # refused before processing: nothing can have been created
+                if policy.gives_up(attempt, exc.retry_after):
+                    raise
+                await self.sleep(policy.delay(attempt, exc.retry_after))
+            except TransientError:
+                existing = await self._created_meanwhile(asset.external_id)
+                if existing is not None:
+                    log.info("iconik.create_asset.recovered", asset_id=existing.id, attempt=attempt)
+                    return existing
                 if policy.gives_up(attempt):
                     raise
-                if not isinstance(exc, RateLimitedError) or exc.status != 429:
-                    if self.config.external_id_lookup_delay:
-                        await self.sleep(self.config.external_id_lookup_delay)
-                    existing = await self.find_assets_by_external_id(asset.external_id)
-                    if existing:
-                        log.info("iconik.create_asset.recovered", asset_id=existing[0].id, attempt=attempt)
-                        return existing[0]
-                await self.sleep(policy.delay(attempt, getattr(exc, "retry_after", None)))
+                await self.sleep(policy.delay(attempt))
+
+    async def _created_meanwhile(self, external_id: str) -> Asset | None:
+        """The asset a failed create may have made after all; search is eventually consistent, so ask
+        a few times (``external_id_lookup_attempts``, ``external_id_lookup_delay`` apart)."""
+        for _ in range(self.config.external_id_lookup_attempts):
+            if self.config.external_id_lookup_delay:
+                await self.sleep(self.config.external_id_lookup_delay)
+            existing = await self.find_assets_by_external_id(external_id)
+            if existing:
+                return existing[0]
+        return None
 
     async def update_asset(self, asset_id: str, changes: AssetUpdate) -> Asset:
         """PATCH only the given fields (absolute values: safe to repeat)."""

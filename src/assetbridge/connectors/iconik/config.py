@@ -35,7 +35,10 @@ class IconikConfig(BaseModel):
     multipart_url_page: int = Field(100, ge=1, le=1000, description="part URLs fetched per request")
     job_poll_interval: float = Field(1.0, gt=0)
     external_id_lookup_delay: float = Field(
-        1.0, ge=0, description="pause before searching for an asset whose create call failed (index lag)"
+        1.0, ge=0, description="pause before each search for an asset whose create call failed (index lag)"
+    )
+    external_id_lookup_attempts: int = Field(
+        3, ge=1, description="searches by external_id before a failed create is sent again"
     )
     max_connections: int = Field(20, ge=1)
 
