@@ -126,7 +126,7 @@ class Receiver:
         data, problem = await run_in_threadpool(parse_object, body, self.settings.max_json_depth)
         event_id = usable_id(data.get("request_id")) if data is not None else None
         domain = self.settings.iconik_system_domain_id
-        if data is not None and domain is not None and data.get("system_domain_id") != domain:
+        if data is not None and domain is not None and data.get("system_domain_id") not in (None, domain):
             return self.reject(ICONIK, "domain", 403, "event from another iconik system domain")
         return await self.store(ICONIK, event_id, body, request, problem)
 
