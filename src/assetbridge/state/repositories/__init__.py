@@ -1,0 +1,1 @@
+"""Small typed repositories over a SQLAlchemy ``Session``; none of them commits (the caller does)."""
