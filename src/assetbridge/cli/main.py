@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from assetbridge import __version__
+from assetbridge.cli.config_cmd import check, config_group
 from assetbridge.cli.demo import demo
 from assetbridge.cli.sandbox import sandbox
 
@@ -17,6 +18,8 @@ def cli() -> None:
 
 cli.add_command(sandbox)
 cli.add_command(demo)
+cli.add_command(check)
+cli.add_command(config_group)
 
 
 def main() -> None:

@@ -1,0 +1,178 @@
+"""The ``assetbridge.yaml`` schema (pydantic; unknown keys are errors).
+
+String fields are strict (a number or boolean where text is expected is an error asking for quotes),
+so what the YAML file says is what the engine gets.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr
+
+from assetbridge.domain.fieldmap import Direction, Policy, Side, ValueKind
+
+Text = Annotated[StrictStr, Field(min_length=1)]
+HttpUrl = Annotated[StrictStr, Field(pattern=r"^https?://[^\s/]+", description="http(s)://host[:port]")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IconikConnection(_Model):
+    base_url: HttpUrl = Field("https://app.iconik.io", description="scheme://host, without /API")
+    app_id: Text = Field(description="the iconik application's App-ID")
+    auth_token: SecretStr = Field(description="${ENV_VAR} reference to the application's Auth-Token")
+
+
+class ClientCredentialsAuth(_Model):
+    mode: Literal["client_credentials"] = "client_credentials"
+    client_id: Text
+    client_secret: SecretStr = Field(description="${ENV_VAR} reference")
+
+
+class OAuth2Auth(_Model):
+    mode: Literal["oauth2"]
+    client_id: Text
+    client_secret: SecretStr = Field(description="${ENV_VAR} reference")
+    refresh_token: SecretStr | None = Field(None, description="${ENV_VAR} reference")
+    authorization_code: SecretStr | None = Field(None, description="${ENV_VAR} reference")
+
+
+class LoginAuth(_Model):
+    mode: Literal["login"]
+    login: Text
+    password: SecretStr = Field(description="${ENV_VAR} reference")
+
+
+class BearerAuth(_Model):
+    mode: Literal["bearer"]
+    token: SecretStr = Field(description="${ENV_VAR} reference")
+
+
+OrangeLogicAuth = Annotated[
+    ClientCredentialsAuth | OAuth2Auth | LoginAuth | BearerAuth, Field(discriminator="mode")
+]
+
+
+class OrangeLogicConnection(_Model):
+    base_url: HttpUrl = Field(description="the tenant's host, e.g. https://acme.orangelogic.com")
+    auth: OrangeLogicAuth
+
+
+class Connections(_Model):
+    iconik: IconikConnection
+    orangelogic: OrangeLogicConnection
+
+
+class StateConfig(_Model):
+    url: Annotated[StrictStr, Field(pattern=r"^(sqlite|postgresql)(\+\w+)?://")] = Field(
+        "sqlite:///assetbridge.db",
+        description="SQLAlchemy URL; a relative SQLite path is relative to the config file's folder",
+    )
+
+
+class ValueMapTransform(_Model):
+    kind: Literal["value_map"]
+    map: dict[StrictStr, StrictStr] = Field(
+        min_length=1, description="Orange Logic value → iconik value; one-to-one on two-way fields"
+    )
+    default: StrictStr | None = Field(None, description="iconik value for unmapped values (one-way only)")
+
+
+class DateFormatTransform(_Model):
+    kind: Literal["date_format"]
+    format: Text = Field(description="strftime format of the Orange Logic text, e.g. %m/%d/%Y")
+
+
+class SplitTransform(_Model):
+    kind: Literal["split"]
+    separator: Text
+
+
+class JoinTransform(_Model):
+    kind: Literal["join"]
+    separator: Text
+
+
+class CaseTransform(_Model):
+    kind: Literal["case"]
+    mode: Literal["lower", "upper", "title"]
+
+
+class StripTransform(_Model):
+    kind: Literal["strip"]
+
+
+class TimezoneTransform(_Model):
+    kind: Literal["timezone"]
+    zone: Text = Field(description="IANA zone of Orange Logic datetimes, e.g. Europe/Paris")
+
+
+TransformConfig = Annotated[
+    ValueMapTransform
+    | DateFormatTransform
+    | SplitTransform
+    | JoinTransform
+    | CaseTransform
+    | StripTransform
+    | TimezoneTransform,
+    Field(discriminator="kind"),
+]
+
+
+class FieldConfig(_Model):
+    orangelogic: Text = Field(description="Orange Logic field API name, e.g. AB.Campaign or CoreField.Title")
+    iconik: Annotated[StrictStr, Field(pattern=r"^(asset\.title|metadata\.[A-Za-z0-9_\-]+)$")] = Field(
+        description="asset.title, or metadata.<field_name> of a field in the field map's view"
+    )
+    kind: ValueKind
+    direction: Direction | None = Field(None, description="default: policies.direction")
+    owner: Side | None = Field(None, description="default: policies.owner")
+    policy: Policy | None = Field(None, description="default: policies.policy")
+    multi: bool = False
+    transforms: list[TransformConfig] = Field(default_factory=list)
+
+
+class FieldMapConfig(_Model):
+    iconik_view: Text = Field(description="name of the iconik metadata view values are written through")
+    fields: dict[Text, FieldConfig] = Field(min_length=1, description="canonical field name → mapping")
+
+
+class MatchKey(_Model):
+    orangelogic: Text = Field("RecordID", description="Orange Logic field holding the key")
+    iconik: Annotated[StrictStr, Field(pattern=r"^(external_id|metadata\.[A-Za-z0-9_\-]+)$")] = Field(
+        "external_id", description="external_id, or metadata.<field_name>"
+    )
+
+
+class MetadataSyncFlow(_Model):
+    enabled: bool = True
+    match_key: MatchKey = MatchKey()
+    debounce_seconds: float = Field(2.0, ge=0, le=3600)
+    poll_interval_seconds: float = Field(60.0, gt=0)
+    reconcile_interval_seconds: float = Field(3600.0, gt=0)
+    scope_query: StrictStr | None = Field(
+        None, description="Orange Logic search query limiting which assets are synced (default: all)"
+    )
+
+
+class Flows(_Model):
+    metadata_sync: MetadataSyncFlow = MetadataSyncFlow()
+
+
+class Policies(_Model):
+    owner: Side = "orangelogic"
+    policy: Policy = "owner_wins"
+    direction: Direction = "both"
+
+
+class AssetBridgeConfig(_Model):
+    """The whole ``assetbridge.yaml``."""
+
+    connections: Connections
+    state: StateConfig = StateConfig()
+    field_map: FieldMapConfig
+    flows: Flows = Flows()
+    policies: Policies = Policies()
