@@ -18,12 +18,14 @@ from assetbridge.connectors.orangelogic.client import OrangeLogicClient
 from assetbridge.connectors.orangelogic.settings import ClientCredentialsAuth, OrangeLogicSettings
 from assetbridge.connectors.orangelogic.webhooks import sign
 from assetbridge.web.app import create_web_app
+from assetbridge.web.payloads import too_deep
 from assetbridge.web.server import WebServer
 from assetbridge.web.settings import ReceiverSettings
 
 OL_SECRET = "ol-current-secret"
 OL_PREVIOUS = "ol-previous-secret"
 ICONIK_SECRET = "iconik-shared-secret"
+MIB = 1024 * 1024
 DOMAIN = "562b6dc8-9c3e-11e9-93c5-0a580a3d829b"
 
 
@@ -214,6 +216,7 @@ HOSTILE: list[tuple[str, bytes]] = [
     ("no request_id", b'{"event_type": "assets"}'),
     ("request_id object", b'{"request_id": {"$gt": ""}}'),
     ("request_id huge", json.dumps({"request_id": "x" * 5000}).encode()),
+    ("unterminated escapes", b'{"request_id": "' + b'\\"[' * 20_000),
 ]
 
 
@@ -238,6 +241,17 @@ def test_brackets_inside_strings_do_not_count_as_nesting(web: httpx.Client, inbo
     body = iconik_body("0" * 32, data={"title": "[[[{{{" * 100 + '\\"[[' * 50})
     response = web.post("/webhooks/iconik", content=body, headers={"X-AssetBridge-Secret": ICONIK_SECRET})
     assert response.json()["status"] == "accepted"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * MIB, b"[]" * (MIB // 2), b'"\\' * (MIB // 2), b'["' + b'\\"[' * (MIB // 3), b'"' * MIB],
+    ids=["open", "flat", "escapes", "escaped quotes", "quotes"],
+)
+def test_nesting_check_is_fast_on_adversarial_megabytes(body: bytes) -> None:
+    started = time.perf_counter()
+    too_deep(body, 64)
+    assert time.perf_counter() - started < 1.0
 
 
 def test_signed_orangelogic_payload_that_is_not_json_is_quarantined(

@@ -10,8 +10,8 @@ answer counts towards marking the webhook FAILING (reference iconik-api §8.1).
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
+import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -23,13 +23,15 @@ from assetbridge.connectors.orangelogic.webhooks import (
     verify_signature,
 )
 from assetbridge.engine.inbox_port import InboxPort
-from assetbridge.transport.redaction import redact_headers
+from assetbridge.transport.redaction import redact_headers, redact_text
 from assetbridge.web.metrics import WebhookMetrics
 from assetbridge.web.payloads import BodyTooLarge, body_id, parse_object, read_body, usable_id
 from assetbridge.web.settings import ReceiverSettings
 
 ORANGELOGIC = "orangelogic"
 ICONIK = "iconik"
+
+log = structlog.get_logger("assetbridge.web")
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -41,6 +43,10 @@ class Receiver:
         self.settings = settings
         self.inbox = inbox
         self.metrics = metrics
+
+    def secrets(self) -> list[str]:
+        configured = [*self.settings.orangelogic_secrets, self.settings.iconik_secret]
+        return [s.get_secret_value() for s in configured if s is not None]
 
     def reject(self, system: str, reason: str, status: int, message: str) -> JSONResponse:
         self.metrics.rejected.labels(system=system, reason=reason).inc()
@@ -54,37 +60,33 @@ class Receiver:
             return self.reject(system, "too_large", 413, f"body larger than {limit} bytes")
 
     async def store(
-        self,
-        system: str,
-        event_id: str | None,
-        body: bytes,
-        request: Request,
-        problem: str,
+        self, system: str, event_id: str | None, body: bytes, request: Request, problem: str
     ) -> JSONResponse:
+        """Put an authenticated delivery into the inbox; quarantined when ``problem`` or no event id."""
         headers = redact_headers({k.lower(): v for k, v in request.headers.items()})
-        if problem or event_id is None:
-            reason = problem or "payload carries no usable event id"
-            stored_id = event_id or body_id(body)
-            call: Any = self.inbox.quarantine
-            args: tuple[Any, ...] = (system, stored_id, body, headers, reason)
-        else:
-            stored_id = event_id
-            call = self.inbox.add
-            args = (system, stored_id, body, headers)
+        reason = problem or ("" if event_id is not None else "payload carries no usable event id")
+        stored_id = event_id or body_id(body)
         try:
-            added = bool(await run_in_threadpool(call, *args))
-        except Exception:  # the inbox is down: the sender must try again later, nothing was acknowledged
+            if reason:
+                added = await run_in_threadpool(
+                    self.inbox.quarantine, system, stored_id, body, headers, reason
+                )
+            else:
+                added = await run_in_threadpool(self.inbox.add, system, stored_id, body, headers)
+        except Exception as exc:  # nothing was acknowledged: the sender delivers again later
             self.metrics.inbox_errors.labels(system=system).inc()
+            log.warning(
+                "webhook inbox unavailable", system=system, error=redact_text(repr(exc), self.secrets())[:500]
+            )
             return _error(503, "inbox unavailable, retry later")
         if not added:
             self.metrics.duplicates.labels(system=system).inc()
             return JSONResponse({"status": "duplicate", "event_id": stored_id}, status_code=202)
         self.metrics.received.labels(system=system).inc()
-        if problem or event_id is None:
+        if reason:
             self.metrics.quarantined.labels(system=system).inc()
-            return JSONResponse(
-                {"status": "quarantined", "event_id": stored_id, "reason": reason}, status_code=202
-            )
+            answer = {"status": "quarantined", "event_id": stored_id, "reason": reason}
+            return JSONResponse(answer, status_code=202)
         return JSONResponse({"status": "accepted", "event_id": stored_id}, status_code=202)
 
     async def orangelogic(self, request: Request) -> JSONResponse:
