@@ -156,6 +156,10 @@ def test_previous_secret_is_accepted_during_rotation(web: httpx.Client, inbox: M
         "expired",
         "future",
         "garbage",
+        *(
+            f"timestamp {t}"
+            for t in ("inf", "nan", "-1e300", "99999999999999999999", "2024-13-45", "Z" * 300)
+        ),
     ],
 )
 def test_unauthentic_orangelogic_webhooks_get_401_and_store_nothing(
@@ -177,6 +181,10 @@ def test_unauthentic_orangelogic_webhooks_get_401_and_store_nothing(
         headers = ol_headers(body, age=3600)
     elif case == "future":
         headers = ol_headers(body, age=-3600)
+    elif case.startswith("timestamp "):
+        timestamp = case.removeprefix("timestamp ")
+        signature = sign(OL_SECRET, body, event_id="evt-1", timestamp=timestamp)
+        headers |= {"webhook-timestamp": timestamp, "x-ol-signature": signature}
     else:
         headers["x-ol-signature"] = "v1,!!!not-base64 v2,abc"
     response = web.post("/webhooks/orangelogic", content=body, headers=headers)

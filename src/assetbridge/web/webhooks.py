@@ -106,7 +106,11 @@ class Receiver:
                 secrets, body, headers, tolerance_seconds=self.settings.orangelogic_tolerance_seconds
             )
         except SignatureError as exc:
-            return self.reject(ORANGELOGIC, "signature", 401, f"signature rejected: {exc}")
+            return self.reject(ORANGELOGIC, "signature", 401, f"signature rejected: {str(exc)[:200]}")
+        except (OverflowError, OSError, ValueError):  # a timestamp like "inf" or "1e400" escapes the check
+            return self.reject(
+                ORANGELOGIC, "signature", 401, "signature rejected: unreadable webhook timestamp"
+            )
         data, problem = await run_in_threadpool(parse_object, body, self.settings.max_json_depth)
         # The id header is covered by the signature; the payload's eventId only when no header came.
         event_id = usable_id(next((headers[h] for h in ID_HEADERS if h in headers), None))
