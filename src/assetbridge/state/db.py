@@ -24,7 +24,8 @@ from assetbridge.errors import ConfigError
 from assetbridge.state.uow import UnitOfWork
 
 DEFAULT_URL = "sqlite:///assetbridge.db"
-_SQLITE_BEGIN = "assetbridge_sqlite_begin"
+# Execution option read by the SQLite "begin" hook: "IMMEDIATE" takes the write lock at BEGIN.
+SQLITE_BEGIN = "assetbridge_sqlite_begin"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -67,7 +68,7 @@ def create_engine(url: str | URL, *, busy_timeout_s: float = 30.0, echo: bool = 
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
@@ -80,7 +81,7 @@ class Database:
         self.url = normalize_url(url)
         self.engine = create_engine(self.url, busy_timeout_s=busy_timeout_s, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        writer = self.engine.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
+        writer = self.engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         self._writers = sessionmaker(writer, expire_on_commit=False)
 
     @property

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
 
+from assetbridge.state.db import SQLITE_BEGIN
+
 VERSION_TABLE = "assetbridge_schema_version"
 SCRIPT_LOCATION = "assetbridge.state:migrations"
 # Any constant works; it only has to be the same for every AssetBridge process on one database.
 _PG_LOCK_KEY = 0x41535342
+# Alembic keeps its running environment in module globals: one migration at a time per process.
+_LOCAL_LOCK = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -22,8 +28,12 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision``; safe to call from several processes starting at once."""
-    with engine.connect() as connection:
+    """Bring the schema to ``revision``; safe to call from several processes starting at once.
+
+    PostgreSQL: a session advisory lock serializes the migrators. SQLite: the migration transaction
+    starts with ``BEGIN IMMEDIATE``, so the second process waits and then finds the schema current.
+    """
+    with _LOCAL_LOCK, engine.connect().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) as connection:
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_LOCK_KEY})")
             connection.commit()

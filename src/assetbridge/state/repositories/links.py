@@ -15,11 +15,16 @@ from assetbridge.state.types import utcnow
 
 
 class LinkConflictError(AssetBridgeError):
-    """The record or the asset is already linked (live) to something else; nothing was changed."""
+    """The record or the asset is already linked (live) to something else; nothing was changed.
+
+    Carries the existing link's ids (plain values, still usable after the transaction rolled back).
+    """
 
     def __init__(self, message: str, existing: Link) -> None:
         super().__init__(message)
-        self.existing = existing
+        self.link_id = existing.id
+        self.record_id = existing.record_id
+        self.asset_id = existing.asset_id
 
 
 class LinkRepo:
