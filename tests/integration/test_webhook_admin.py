@@ -170,6 +170,8 @@ async def test_events_arrive_and_a_failing_webhook_is_reported_and_re_enabled(
         lines = "\n".join(health.lines())
         assert f"FAILING since {hook.first_failed_at}: HTTP 503; re-enabled" in lines
         assert "changes are picked up by polling" in lines
+        report = health.to_dict()
+        assert report["ok"] is False and report["failing"][0]["last_error"] == "HTTP 503"
         assert SECRET not in lines
         assert (await iconik.get_webhook(hook_id)).status == "ENABLED"
 

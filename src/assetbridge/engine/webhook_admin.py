@@ -10,7 +10,8 @@ turns a webhook whose calls keep failing to ``FAILING`` and stops calling it (§
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from assetbridge.connectors.iconik.client import IconikClient
 from assetbridge.connectors.iconik.models import Webhook
@@ -72,11 +73,14 @@ class WebhookHealth:
     def ok(self) -> bool:
         return not (self.failing or self.disabled or self.missing)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "ok": self.ok}
+
     def lines(self) -> list[str]:
         """Human-readable lines for ``assetbridge status``."""
         out = [f"iconik webhooks: {len(self.enabled)} enabled"]
         for hook in self.failing:
-            action = "re-enabled" if hook.reenabled else "left as is"
+            action = "re-enabled (reconciliation repairs what it missed)" if hook.reenabled else "left as is"
             since = hook.first_failed_at or "an unknown time"
             out.append(
                 f"iconik webhook {hook.name} ({hook.topic}) was FAILING since {since}: "
