@@ -115,9 +115,27 @@ def test_kill_9_mid_run_then_restart_completes_every_job_exactly_once(sysdb: str
         f"effect:job-{i}:crash-test" for i in range(JOBS)
     )
     assert {w.status for w in workflows} == {"SUCCESS"}
-    assert all(w.output.outcome == "done" for w in workflows)
+    assert [getattr(w.output, "outcome", None) for w in workflows] == ["done"] * JOBS
     assert query(effects, "SELECT job, step FROM effects ORDER BY job, step") == [
         (f"job-{i}", step) for i in range(JOBS) for step in (1, 2, 3)
     ]
     # the interrupted attempt ran again after the restart (at-least-once), its effects deduplicated
     assert scalar(effects, "SELECT count(*) FROM attempts") > 3 * JOBS
+
+
+def test_one_second_schedule_on_two_workers_runs_once_per_tick(tmp_path: Path) -> None:
+    sysdb = f"sqlite:///{tmp_path / 'dbos.sqlite'}"
+    effects = tmp_path / "effects.sqlite"
+    workers = [start_worker(sysdb, effects, f"worker-{n}", "--tick-every", "1") for n in ("a", "b")]
+    try:
+        wait_for(
+            lambda: scalar(effects, "SELECT count(DISTINCT scheduled_at) FROM ticks") >= 4, 20, "4 ticks"
+        )
+    finally:
+        for proc in workers:
+            stop_worker(proc)
+    rows = query(effects, "SELECT scheduled_at, count(*) FROM ticks GROUP BY scheduled_at")
+    assert len(rows) >= 4
+    assert {count for _, count in rows} == {1}, rows
+    seconds = sorted(str(at) for at, _ in rows)
+    assert len(set(seconds)) == len(seconds)

@@ -157,7 +157,7 @@ class DbosRunner:
         handle: WorkflowHandleAsync[JobResult] = await DBOS.retrieve_workflow_async(
             workflow_id(kind, key, run_id)
         )
-        result: JobResult = await handle.get_result()
+        result: JobResult = await handle.get_result(polling_interval_sec=self.settings.polling_interval)
         return result
 
     def _require_queue(self) -> Queue:

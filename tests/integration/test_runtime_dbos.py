@@ -1,0 +1,208 @@
+"""DbosRunner in this process on a shared system database (SQLite file, then PostgreSQL): dedup, lanes,
+retries with backoff, Retry-After, dead letters.
+
+One runner per database for the whole module (DBOS is a process-wide singleton and stopping it costs
+~2 s); each test uses its own job keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from assetbridge.errors import RateLimitedError, TransientError, ValidationError
+from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings
+from assetbridge.runtime.memory import MemoryDeadLetters
+from assetbridge.runtime.retry import RetryPolicy
+
+POSTGRES_URL = os.environ.get(
+    "ASSETBRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass
+class Calls:
+    started: list[str] = field(default_factory=list)
+    times: dict[str, list[float]] = field(default_factory=dict)
+
+    def record(self, key: str) -> int:
+        self.started.append(key)
+        self.times.setdefault(key, []).append(time.monotonic())
+        return len(self.times[key])
+
+
+@dataclass
+class Harness:
+    runner: DbosRunner
+    dead: MemoryDeadLetters
+    calls: Calls
+
+
+def build_runner(url: str) -> Harness:
+    calls, dead = Calls(), MemoryDeadLetters()
+    runner = DbosRunner(
+        DbosSettings(
+            system_database_url=url,
+            worker_concurrency=1,
+            polling_interval=0.05,
+            retry=RetryPolicy(max_attempts=3, base_delay=0.05),
+        ),
+        dead,
+    )
+
+    async def record(payload: dict[str, Any]) -> None:
+        calls.record(payload["key"])
+        await asyncio.sleep(payload.get("sleep", 0))
+
+    async def flaky(payload: dict[str, Any]) -> None:
+        if calls.record(payload["key"]) <= payload["fail_times"]:
+            raise TransientError("iconik", "GET /API/assets/v1/assets/x/", "bad gateway", status=502)
+
+    async def invalid(payload: dict[str, Any]) -> None:
+        calls.record(payload["key"])
+        raise ValidationError("orangelogic", "POST SaveMultiple", "value not in options", status=400)
+
+    async def limited(payload: dict[str, Any]) -> None:
+        if calls.record(payload["key"]) == 1:
+            raise RateLimitedError("iconik", "PUT /API/metadata/v1/x/", "slow down", retry_after=1.0)
+
+    for kind, handler in [("record", record), ("flaky", flaky), ("invalid", invalid), ("limited", limited)]:
+        runner.register(kind, handler)
+    return Harness(runner, dead, calls)
+
+
+def postgres_database() -> Iterator[str]:
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail("PostgreSQL is not reachable")
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (start it: bash scripts/services.sh)")
+    name = f"ab_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('dbos') / 'system.sqlite'}"])
+    else:
+        urls = postgres_database()
+    url = next(urls)
+    h = build_runner(url)
+    asyncio.run(h.runner.start())
+    try:
+        yield h
+    finally:
+        asyncio.run(h.runner.stop(drain_seconds=0))
+        next(urls, None)
+
+
+def key() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+async def test_same_key_submitted_five_times_runs_once_different_keys_run(harness: Harness) -> None:
+    runner, k, other = harness.runner, key(), key()
+    accepted = [await runner.submit("record", k, {"key": k, "sleep": 0.3}, run_id=f"r{i}") for i in range(5)]
+    assert accepted == [True, False, False, False, False]
+    assert await runner.submit("record", other, {"key": other}, run_id="r0")
+    assert (await runner.result("record", k, "r0")).outcome == "done"
+    assert (await runner.result("record", other, "r0")).outcome == "done"
+    assert Counter(harness.calls.started)[k] == 1
+    assert Counter(harness.calls.started)[other] == 1
+
+    # finished: the key may run again (a new change to the same asset)
+    assert await runner.submit("record", k, {"key": k}, run_id="again")
+    assert (await runner.result("record", k, "again")).outcome == "done"
+    assert Counter(harness.calls.started)[k] == 2
+
+
+async def test_a_run_id_makes_a_submission_idempotent_after_completion(harness: Harness) -> None:
+    runner, k = harness.runner, key()
+    assert await runner.submit("record", k, {"key": k}, run_id="event-1")
+    assert (await runner.result("record", k, "event-1")).outcome == "done"
+    assert not await runner.submit("record", k, {"key": k}, run_id="event-1")
+    await asyncio.sleep(0.3)
+    assert Counter(harness.calls.started)[k] == 1
+
+
+async def test_live_job_submitted_later_runs_before_queued_backfill(harness: Harness) -> None:
+    runner, tag = harness.runner, key()
+    backfill = [f"{tag}-b{i}" for i in range(5)]
+    for k in backfill:
+        assert await runner.submit("record", k, {"key": k, "sleep": 0.2}, run_id="r")
+    deadline = time.monotonic() + 10
+    while backfill[0] not in harness.calls.started:
+        assert time.monotonic() < deadline, "the first backfill job never started"
+        await asyncio.sleep(0.02)
+    live = f"{tag}-live"
+    assert await runner.submit("record", live, {"key": live}, lane="live", run_id="r")
+    for k in [*backfill, live]:
+        assert (await runner.result("record", k, "r")).outcome == "done"
+    order = [k for k in harness.calls.started if k.startswith(tag)]
+    assert order == [backfill[0], live, *backfill[1:]]
+
+
+async def test_transient_errors_are_retried_until_success(harness: Harness) -> None:
+    runner, k = harness.runner, key()
+    await runner.submit("flaky", k, {"key": k, "fail_times": 2}, run_id="r")
+    result = await runner.result("flaky", k, "r")
+    assert (result.outcome, result.attempts) == ("done", 3)
+    assert len(harness.calls.times[k]) == 3
+    assert not [d for d in harness.dead.items if d.key == k]
+
+
+async def test_transient_errors_past_max_attempts_go_to_dead_letters(harness: Harness) -> None:
+    runner, k = harness.runner, key()
+    await runner.submit("flaky", k, {"key": k, "fail_times": 99}, run_id="r")
+    result = await runner.result("flaky", k, "r")
+    assert (result.outcome, result.attempts) == ("dead", 3)
+    [letter] = [d for d in harness.dead.items if d.key == k]
+    assert letter.error.startswith("gave up after 3 attempts: TransientError: iconik GET")
+    gaps = [b - a for a, b in zip(harness.calls.times[k], harness.calls.times[k][1:], strict=False)]
+    assert gaps[1] > gaps[0] * 1.5 or gaps[1] >= 0.1, f"backoff must grow: {gaps}"
+
+
+async def test_validation_error_is_dead_lettered_once_without_retry(harness: Harness) -> None:
+    runner, k = harness.runner, key()
+    await runner.submit("invalid", k, {"key": k, "asset": "A1"}, run_id="r")
+    result = await runner.result("invalid", k, "r")
+    assert (result.outcome, result.attempts) == ("dead", 1)
+    [letter] = [d for d in harness.dead.items if d.key == k]
+    assert (letter.kind, letter.payload) == ("invalid", {"key": k, "asset": "A1"})
+    assert letter.error == "ValidationError: orangelogic POST SaveMultiple -> 400: value not in options"
+    assert len(harness.calls.times[k]) == 1
+
+
+async def test_rate_limited_waits_retry_after_not_the_short_backoff(harness: Harness) -> None:
+    runner, k = harness.runner, key()
+    await runner.submit("limited", k, {"key": k}, run_id="r")
+    result = await runner.result("limited", k, "r")
+    assert (result.outcome, result.attempts) == ("done", 2)
+    first, second = harness.calls.times[k]
+    assert 0.95 <= second - first < 3.0
+
+
+async def test_unknown_job_kind_is_refused(harness: Harness) -> None:
+    with pytest.raises(KeyError, match="no handler registered for job kind 'nope'"):
+        await harness.runner.submit("nope", "k", {})
