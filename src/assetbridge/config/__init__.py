@@ -11,6 +11,8 @@ keys; secret keys (``auth_token``, ``client_secret``, ``password``, ``token``, `
 
 from __future__ import annotations
 
+from typing import Any
+
 from assetbridge.config.envrefs import SECRET_KEYS
 from assetbridge.config.issues import ConfigIssue, InvalidConfigError
 from assetbridge.config.loader import LoadedConfig, build_field_map, load_config, load_text, to_field_map
@@ -30,9 +32,29 @@ __all__ = [
 ]
 
 
-def json_schema() -> dict[str, object]:
+_REFERENCE = r"\$\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\}"
+
+
+def _allow_references(node: Any) -> Any:
+    """Let patterned strings, numbers and booleans also be written as ``${VAR}`` references."""
+    if isinstance(node, list):
+        return [_allow_references(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _allow_references(value) for key, value in node.items()}
+    if out.get("type") == "string" and "pattern" in out:
+        out["pattern"] = f"(?:{out['pattern']})|{_REFERENCE}"
+    elif out.get("type") in ("number", "integer", "boolean"):
+        reference = {"type": "string", "pattern": f"^{_REFERENCE}$"}
+        keep = {k: v for k, v in out.items() if k in ("title", "description", "default")}
+        rule = {k: v for k, v in out.items() if k not in keep}
+        return {**keep, "anyOf": [rule, reference]}
+    return out
+
+
+def json_schema() -> dict[str, Any]:
     """JSON Schema of ``assetbridge.yaml`` for editors (draft 2020-12)."""
-    schema = AssetBridgeConfig.model_json_schema(mode="validation")
+    schema: dict[str, Any] = _allow_references(AssetBridgeConfig.model_json_schema(mode="validation"))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "AssetBridge configuration (assetbridge.yaml)"
     return schema

@@ -188,7 +188,7 @@ def translate(
         allowed = allowed_keys(root, loc[:-1])
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        return path, f"unknown key {key!r}{hint} Allowed here: {', '.join(allowed)}", None
+        return path, f"unknown key {key!r}{hint} (allowed here: {', '.join(allowed)})", None
     if kind == "missing":
         return path, f"required key {str(loc[-1])!r} is missing", None
     if kind == "string_type" and isinstance(raw, (bool, int, float)):
