@@ -91,3 +91,15 @@ def test_event_parsing() -> None:
         parse_event(b'{"topic": "x"}')
     with pytest.raises(ValueError):
         parse_event(b"[1]")
+
+
+@pytest.mark.parametrize("timestamp", ["inf", "1e400", "-1e20", "nan"])
+def test_absurd_timestamps_are_a_signature_error(timestamp: str) -> None:
+    content = f"evt-1.{timestamp}.".encode() + BODY
+    headers = {
+        "x-ol-signature": "v1," + _mac(SECRET, content),
+        "webhook-id": "evt-1",
+        "webhook-timestamp": timestamp,
+    }
+    with pytest.raises(SignatureError):
+        verify_signature([SECRET], BODY, headers)

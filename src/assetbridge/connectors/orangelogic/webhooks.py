@@ -98,6 +98,8 @@ def verify_signature(
 def _check_age(timestamp: str, now: datetime, tolerance: float) -> None:
     try:
         sent = datetime.fromtimestamp(float(timestamp), tz=UTC)
+    except (OverflowError, OSError):  # "inf", "1e400", years beyond datetime's range
+        raise SignatureError(f"webhook timestamp out of range {timestamp[:40]!r}") from None
     except ValueError:
         parsed = parse_date(timestamp)
         if parsed is None:
