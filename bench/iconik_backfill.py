@@ -32,6 +32,7 @@ from assetbridge.connectors.iconik.requests import (
     MetadataWrite,
     ViewField,
 )
+from assetbridge.logs import configure_logging
 
 LIMIT_PER_SECOND = 50
 
@@ -87,6 +88,7 @@ async def run(info: dict[str, Any], assets: int, concurrency: int) -> list[tuple
 
 
 def main() -> None:
+    configure_logging("WARNING")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--assets", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)

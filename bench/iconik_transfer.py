@@ -29,6 +29,7 @@ from _sandbox import print_table, sandbox_process
 from assetbridge.connectors.iconik.client import IconikClient
 from assetbridge.connectors.iconik.config import IconikConfig
 from assetbridge.connectors.iconik.requests import AssetCreate
+from assetbridge.logs import configure_logging
 
 MIB = 1024 * 1024
 
@@ -80,6 +81,7 @@ async def child(info: dict[str, Any], size: int, method: str, workdir: Path) -> 
 
 
 def main() -> None:
+    configure_logging("WARNING")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes-mib", type=int, nargs="+", default=[100, 1024])
     parser.add_argument("--methods", nargs="+", default=["GCS", "S3"])

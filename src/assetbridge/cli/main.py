@@ -8,12 +8,22 @@ from assetbridge import __version__
 from assetbridge.cli.config_cmd import check, config_group
 from assetbridge.cli.demo import demo
 from assetbridge.cli.sandbox import sandbox
+from assetbridge.logs import configure_logging
 
 
 @click.group()
 @click.version_option(__version__, prog_name="assetbridge")
-def cli() -> None:
+@click.option(
+    "--log-level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+    default="WARNING",
+    show_default=True,
+    envvar="ASSETBRIDGE_LOG_LEVEL",
+    help="Log lines at this level and above go to stderr (JSON when stderr is not a terminal).",
+)
+def cli(log_level: str) -> None:
     """AssetBridge: integration and automation between Orange Logic and iconik."""
+    configure_logging(log_level)
 
 
 cli.add_command(sandbox)
