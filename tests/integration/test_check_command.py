@@ -38,9 +38,10 @@ def run(config: Path, env: dict[str, str], *extra: str) -> Result:
     return CliRunner().invoke(cli, ["check", "--config", str(config), *extra], env=env)
 
 
-def variant(tmp_path: Path, change: Any) -> Path:
+def variant(tmp_path: Path, change: Any, flow: dict[str, Any] | None = None) -> Path:
     document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     change(document["field_map"]["fields"])
+    document["flows"]["metadata_sync"].update(flow or {})
     path = tmp_path / "variant.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
@@ -134,6 +135,17 @@ def test_read_only_and_outside_the_view(running: Any, tmp_path: Path) -> None:
     assert "Orange Logic field 'AB.Locked-note' is read-only, but values flow into Orange Logic" in output
     assert "iconik field 'project_id' is not in the view 'AssetBridge'" in output
     assert "iconik field 'campaign' is of type 'string', which cannot hold a number value" in output
+
+
+def test_match_key_field_must_exist_in_iconik(running: Any, tmp_path: Path) -> None:
+    missing = {"match_key": {"orangelogic": "RecordID", "iconik": "metadata.ol_recordid"}}
+    result = run(variant(tmp_path, lambda fields: None, missing), env_for(running))
+    assert result.exit_code == 1
+    assert (
+        "error: iconik: match key field 'ol_recordid' does not exist in iconik" in result.output.splitlines()
+    )
+    present = {"match_key": {"orangelogic": "RecordID", "iconik": "metadata.ol_record_id"}}
+    assert run(variant(tmp_path, lambda fields: None, present), env_for(running)).exit_code == 0
 
 
 def test_wrong_credentials_are_one_line_without_the_secret(running: Any) -> None:

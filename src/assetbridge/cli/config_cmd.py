@@ -48,6 +48,18 @@ def _plain(report: SchemaReport, loaded: LoadedConfig) -> None:
             click.echo(f"ok: {side}: schema read")
 
 
+_LABELS = {"iconik": "iconik", "orangelogic": "Orange Logic"}
+
+
+def _unchecked(report: SchemaReport) -> str:
+    reached = [_LABELS[side] for side, ok in report.reached.items() if ok]
+    if len(reached) == len(report.reached):
+        return "[green]ok[/green]"
+    missed = [_LABELS[side] for side, ok in report.reached.items() if not ok]
+    done = f"{' and '.join(reached)} ok; " if reached else ""
+    return f"[yellow]{done}{' and '.join(missed)} not checked[/yellow]"
+
+
 def _table(report: SchemaReport, loaded: LoadedConfig) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -68,7 +80,7 @@ def _table(report: SchemaReport, loaded: LoadedConfig) -> None:
     for spec in loaded.field_map.fields:
         found = by_field.get(spec.name, [])
         if not found:
-            result = "[green]ok[/green]" if all(report.reached.values()) else "[yellow]not checked[/yellow]"
+            result = _unchecked(report)
         else:
             result = "\n".join(
                 f"[{'red' if f.severity == 'error' else 'yellow'}]{f.severity}: {f.message}[/]" for f in found

@@ -132,6 +132,7 @@ def load_text(text: str, file: str, env: Mapping[str, str] | None = None) -> Loa
     for problem in expanded.problems:
         shown = None if problem.value is None else show(problem.value)
         issues.append(locate(file, marks, problem.path, problem.message, shown))
+    env_paths = {problem.path for problem in expanded.problems}
     config: AssetBridgeConfig | None = None
     try:
         config = AssetBridgeConfig.model_validate(expanded.data)
@@ -140,8 +141,11 @@ def load_text(text: str, file: str, env: Mapping[str, str] | None = None) -> Loa
             path, message, value = translate(
                 error, AssetBridgeConfig, expanded.data, expanded.secret_paths, marks
             )
-            if value is not None and expanded.sources.get(path):
-                value = show(error.get("input"))  # the expanded value, not the reference
+            if path in env_paths:
+                continue  # already reported: an unset variable or an inline secret
+            variables = expanded.sources.get(path)
+            if value is not None and variables:
+                value = f"{show(error.get('input'))} from {', '.join('$' + v for v in variables)}"
             issues.append(locate(file, marks, path, message, value))
     field_map: FieldMap | None = None
     if config is not None:

@@ -169,9 +169,21 @@ def check_iconik_schema(
     fields: Mapping[str, MetadataField],
     view_fields: set[str] | None,
     ol_fields: Mapping[str, FieldDefinition] | None = None,
+    match_key: str | None = None,
 ) -> list[Finding]:
-    """Findings for the iconik side given its field definitions and the view's field names (None: no view)."""
+    """Findings for the iconik side given its field definitions and the view's field names (None: no view).
+
+    ``match_key`` is the iconik side of the metadata sync's match key (``external_id`` or
+    ``metadata.<name>``)."""
     out: list[Finding] = []
+    if match_key is not None and match_key.startswith("metadata."):
+        name = match_key[len("metadata.") :]
+        if name not in fields:
+            out.append(
+                Finding(
+                    "error", "iconik", None, match_key, f"match key field {name!r} does not exist in iconik"
+                )
+            )
     if view_fields is None:
         out.append(
             Finding(
@@ -367,5 +379,9 @@ async def check_live(loaded: LoadedConfig) -> SchemaReport:
     if ol_fields is not None:
         report.findings.extend(check_orangelogic_schema(field_map, ol_fields))
     if iconik_result is not None:
-        report.findings.extend(check_iconik_schema(field_map, iconik_result[0], iconik_result[1], ol_fields))
+        flow = loaded.config.flows.metadata_sync
+        match_key = flow.match_key.iconik if flow.enabled else None
+        report.findings.extend(
+            check_iconik_schema(field_map, iconik_result[0], iconik_result[1], ol_fields, match_key)
+        )
     return report

@@ -202,3 +202,22 @@ def test_missing_file_is_one_line() -> None:
     result = CliRunner().invoke(cli, ["check", "--offline", "--config", "/nonexistent/ab.yaml"])
     assert result.exit_code == 1
     assert "/nonexistent/ab.yaml: file not found" in result.output
+
+
+def test_bad_value_from_a_variable_names_the_variable_once() -> None:
+    text = VALID.replace("base_url: http://127.0.0.1:8701", "base_url: ${ICONIK_URL}")
+    (issue,) = issues_of(text, {**ENV, "ICONIK_URL": "ftp://host"})
+    assert issue == (
+        "cfg.yaml:3:5: connections.iconik.base_url: must be an http:// or https:// URL "
+        "(got 'ftp://host' from $ICONIK_URL)"
+    )
+    (unset,) = issues_of(text)
+    assert "environment variable ICONIK_URL is not set" in unset
+
+
+def test_boolean_where_text_is_expected_asks_for_quotes() -> None:
+    (issue,) = issues_of(VALID.replace("client_id: my-client", "client_id: true"))
+    assert issue.startswith(
+        "cfg.yaml:10:7: connections.orangelogic.auth.client_id: expected text, got a boolean"
+    )
+    assert 'e.g. "true"' in issue
