@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from alembic import command
 from alembic.config import Config
@@ -33,15 +34,26 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     PostgreSQL: a session advisory lock serializes the migrators. SQLite: the migration transaction
     starts with ``BEGIN IMMEDIATE``, so the second process waits and then finds the schema current.
     """
+    _run(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Step the schema back to ``revision`` (``"base"`` drops every AssetBridge table)."""
+    _run(engine, command.downgrade, revision)
+
+
+def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     with _LOCAL_LOCK, engine.connect().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) as connection:
-        if connection.dialect.name == "postgresql":
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_LOCK_KEY})")
             connection.commit()
         try:
-            command.upgrade(alembic_config(connection), revision)
+            step(alembic_config(connection), revision)
             connection.commit()
         finally:
-            if connection.dialect.name == "postgresql":
+            connection.rollback()
+            if postgres:
                 connection.exec_driver_sql(f"SELECT pg_advisory_unlock({_PG_LOCK_KEY})")
                 connection.commit()
 

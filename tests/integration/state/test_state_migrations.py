@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 
 from assetbridge.errors import ConfigError
 from assetbridge.state import Database, normalize_url
-from assetbridge.state.migrate import VERSION_TABLE
+from assetbridge.state.migrate import VERSION_TABLE, downgrade
 from assetbridge.state.models import Base, Link
 
 TABLES = {"links", "field_base", "cursors", "webhook_inbox", "audit", "conflicts", "dead_letters"}
@@ -133,3 +133,13 @@ def test_urls_are_normalized(url: str, driver: str) -> None:
 def test_unsupported_urls_name_the_key(url: str) -> None:
     with pytest.raises(ConfigError, match=r"state\.url"):
         normalize_url(url)
+
+
+def test_downgrade_to_base_removes_everything_and_upgrade_restores_it(db: Database) -> None:
+    downgrade(db.engine, "base")
+    assert set(sa.inspect(db.engine).get_table_names()) & TABLES == set()
+    db.upgrade()
+    with db.unit_of_work() as uow:
+        uow.audit.record("write", reason="after re-upgrade")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), db.unit_of_work() as uow:
+        uow.session.execute(sa.text("DELETE FROM audit"))
