@@ -15,7 +15,7 @@ from assetbridge.domain.fieldmap import (
     Transform,
     ValueKind,
 )
-from assetbridge.domain.fingerprint import fingerprint
+from assetbridge.domain.fingerprint import canonical_from_json, canonical_json, fingerprint
 from assetbridge.domain.merge import FieldBase, FieldDecision, Reason, merge_field
 from assetbridge.domain.plan import PlannedWrite, SyncPlan, iconik_values_from, plan_asset
 from assetbridge.domain.values import Canonical
@@ -36,6 +36,8 @@ __all__ = [
     "SyncPlan",
     "Transform",
     "ValueKind",
+    "canonical_from_json",
+    "canonical_json",
     "due_at",
     "fingerprint",
     "from_iconik",

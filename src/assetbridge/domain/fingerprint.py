@@ -1,6 +1,7 @@
 """Fingerprints of canonical values: sha256 of a canonical JSON encoding, stable across processes.
 
-Stored with the base after every write, a fingerprint lets the next read of a side recognize its value
+``canonical_json`` / ``canonical_from_json`` also store base values as text. Stored with the base
+after every write, a fingerprint lets the next read of a side recognize its value
 as the one AssetBridge wrote (an echo) without keeping the value itself.
 """
 
@@ -34,6 +35,27 @@ def _tagged(value: Canonical) -> Any:
 
 def canonical_json(value: Canonical) -> str:
     return json.dumps(_tagged(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical_from_json(text: str) -> Canonical:
+    """The value ``canonical_json`` encoded, for storing bases as text."""
+    tagged = json.loads(text)
+    if tagged is None:
+        return None
+    tag, payload = tagged
+    if tag == "b":
+        return bool(payload)
+    if tag == "n":
+        return Decimal(payload)
+    if tag == "t":
+        return datetime.fromisoformat(payload).astimezone(UTC)
+    if tag == "d":
+        return date.fromisoformat(payload)
+    if tag == "m":
+        return tuple(str(item) for item in payload)
+    if tag == "s":
+        return str(payload)
+    raise ValueError(f"unknown canonical value tag {tag!r}")
 
 
 def fingerprint(value: Canonical) -> str:

@@ -50,7 +50,7 @@ class Reason(StrEnum):
     FIRST_NEWEST = "first sync: values differ, settled by newest_wins"
     FIRST_DIRECTION = "first sync: values differ, settled by direction"
     FIRST_MANUAL = "first sync: values differ, recorded for manual review"
-    NOT_READ = "field not read on both sides"
+    NOT_READ = "field not read on one side or both"
     VALUE_REJECTED = "value rejected"
 
 

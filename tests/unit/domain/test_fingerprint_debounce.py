@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from assetbridge.domain import due_at, fingerprint, is_due
-from assetbridge.domain.fingerprint import canonical_json
+from assetbridge.domain.fingerprint import canonical_from_json, canonical_json
 from assetbridge.domain.values import Canonical, normalize_multi
 
 
@@ -29,6 +29,22 @@ def test_fingerprints_tell_kinds_apart() -> None:
         "",
     ]
     assert len({fingerprint(value) for value in values}) == len(values)
+
+
+def test_canonical_json_stores_every_kind_and_reads_it_back() -> None:
+    values: list[Canonical] = [
+        None,
+        "Été 日本",
+        Decimal("-1.25"),
+        Decimal(100),
+        True,
+        date(2024, 2, 29),
+        datetime(2024, 10, 27, 1, 30, tzinfo=UTC),
+        ("a", "ü"),
+    ]
+    for value in values:
+        back = canonical_from_json(canonical_json(value))
+        assert back == value and type(back) is type(value) and fingerprint(back) == fingerprint(value)
 
 
 def test_fingerprints_ignore_what_the_canonical_form_ignores() -> None:

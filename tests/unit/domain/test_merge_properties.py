@@ -31,7 +31,7 @@ from assetbridge.domain.values import Canonical
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 
-_chars = st.characters(blacklist_categories=("Cs",))
+_chars = st.characters(exclude_categories=["Cs"])
 texts = st.text(_chars, min_size=1, max_size=24).map(lambda s: unicodedata.normalize("NFC", s)).filter(bool)
 items = texts.map(str.strip).filter(
     lambda s: bool(s) and "|" not in s and unicodedata.normalize("NFC", s) == s
