@@ -130,11 +130,25 @@ def test_read_only_and_outside_the_view(running: Any, tmp_path: Path) -> None:
         }
         fields["project"] = {"orangelogic": "AB.Project-id", "iconik": "metadata.project_id", "kind": "text"}
         fields["campaign"]["kind"] = "number"
+        fields["channels"]["kind"] = "select"
+        fields["channels"]["multi"] = False
 
     output = run(variant(tmp_path, wrong), env_for(running)).output
     assert "Orange Logic field 'AB.Locked-note' is read-only, but values flow into Orange Logic" in output
     assert "iconik field 'project_id' is not in the view 'AssetBridge'" in output
     assert "iconik field 'campaign' is of type 'string', which cannot hold a number value" in output
+    assert "iconik field 'channels' is multi-valued but the mapping is single-valued" in output
+    assert "Orange Logic field 'AB.Channels' is multi-valued, which the mapping does not expect" in output
+
+
+def test_missing_view(running: Any, tmp_path: Path) -> None:
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    document["field_map"]["iconik_view"] = "AssetBridge v2"
+    path = tmp_path / "view.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    result = run(path, env_for(running))
+    assert result.exit_code == 1
+    assert "error: iconik: metadata view 'AssetBridge v2' does not exist" in result.output.splitlines()
 
 
 def test_match_key_field_must_exist_in_iconik(running: Any, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ column, key, bad value and what is allowed — all problems of the file at once.
 Environment references (see ``envrefs``): ``${VAR}`` anywhere; ``${VAR:-default}`` only for non-secret
 keys; secret keys (``auth_token``, ``client_secret``, ``password``, ``token``, ``refresh_token``,
 ``authorization_code``) must be exactly ``${VAR}``. YAML is read with 1.2 rules (``NO`` stays ``"NO"``).
+Anchors and ``<<`` merge keys work; top-level keys starting with ``x-`` are ignored (a place for anchors).
 """
 
 from __future__ import annotations

@@ -128,6 +128,8 @@ def load_text(text: str, file: str, env: Mapping[str, str] | None = None) -> Loa
         ConfigIssue(file, mark.line, mark.column, dotted(path), "duplicate key: an earlier line sets it too")
         for path, mark in doc.duplicates
     ]
+    if isinstance(doc.data, dict):  # x-… top-level keys hold YAML anchors for reuse, like docker compose's
+        doc.data = {k: v for k, v in doc.data.items() if not (isinstance(k, str) and k.startswith("x-"))}
     expanded = expand(doc.data, env)
     for problem in expanded.problems:
         shown = None if problem.value is None else show(problem.value)

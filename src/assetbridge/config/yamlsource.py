@@ -90,7 +90,10 @@ class Document:
     duplicates: list[tuple[Path_, Mark]]
 
 
-def _build(node: yaml.Node, path: Path_, doc: Document, key_mark: Mark) -> Any:
+def _build(node: yaml.Node, path: Path_, doc: Document, key_mark: Mark, active: tuple[int, ...] = ()) -> Any:
+    if id(node) in active:
+        raise YamlSyntaxError("an alias refers to a node that contains it", key_mark.line, key_mark.column)
+    active = (*active, id(node))
     if isinstance(node, yaml.ScalarNode):
         plain = node.style is None
         doc.marks[path] = Mark(key_mark.line, key_mark.column, plain=plain, text=node.value)
@@ -100,10 +103,11 @@ def _build(node: yaml.Node, path: Path_, doc: Document, key_mark: Mark) -> Any:
         items = []
         for index, item in enumerate(node.value):
             mark = Mark(item.start_mark.line + 1, item.start_mark.column + 1)
-            items.append(_build(item, (*path, index), doc, mark))
+            items.append(_build(item, (*path, index), doc, mark, active))
         return items
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
+        merged: list[tuple[Path_, dict[Any, Any]]] = []
         for key_node, value_node in node.value:
             mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if isinstance(key_node, yaml.ScalarNode):
@@ -112,11 +116,40 @@ def _build(node: yaml.Node, path: Path_, doc: Document, key_mark: Mark) -> Any:
                     key = key_node.value
             else:
                 key = f"<{key_node.id} key>"
+            if key == "<<" and isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
+                merged.extend(_merge_sources(value_node, (*path, "<<"), doc, mark, active))
+                continue
             if key in result:
                 doc.duplicates.append(((*path, key), mark))
-            result[key] = _build(value_node, (*path, key), doc, mark)
+            result[key] = _build(value_node, (*path, key), doc, mark, active)
+        for source_path, source in merged:
+            for key, value in source.items():
+                if key not in result:
+                    result[key] = value
+                    _copy_marks(doc, (*source_path, key), (*path, key))
         return result
     raise YamlSyntaxError(f"unsupported YAML node {node.tag}", None, None)  # pragma: no cover
+
+
+def _merge_sources(
+    node: yaml.Node, path: Path_, doc: Document, mark: Mark, active: tuple[int, ...]
+) -> list[tuple[Path_, dict[Any, Any]]]:
+    """``<<: *anchor`` or ``<<: [*a, *b]``: the mappings merged in (earlier ones win)."""
+    nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    out: list[tuple[Path_, dict[Any, Any]]] = []
+    for index, item in enumerate(nodes):
+        if not isinstance(item, yaml.MappingNode):
+            raise YamlSyntaxError("'<<' merges mappings only", mark.line, mark.column)
+        item_path = (*path, index)
+        out.append((item_path, _build(item, item_path, doc, mark, active)))
+    return out
+
+
+def _copy_marks(doc: Document, source: Path_, target: Path_) -> None:
+    size = len(source)
+    for path, mark in list(doc.marks.items()):
+        if path[:size] == source:
+            doc.marks[(*target, *path[size:])] = mark
 
 
 def parse(text: str) -> Document:

@@ -221,3 +221,20 @@ def test_boolean_where_text_is_expected_asks_for_quotes() -> None:
         "cfg.yaml:10:7: connections.orangelogic.auth.client_id: expected text, got a boolean"
     )
     assert 'e.g. "true"' in issue
+
+
+def test_anchors_merge_keys_and_x_sections() -> None:
+    text = VALID.replace(
+        "field_map:\n",
+        "x-select: &select\n  kind: select\n  direction: orangelogic_to_iconik\nfield_map:\n",
+    ).replace("      kind: select\n", "      <<: *select\n      policy: manual\n")
+    status = load_text(text, "cfg.yaml", ENV).field_map.field("status")
+    assert (status.kind, status.direction, status.policy) == ("select", "orangelogic_to_iconik", "manual")
+    broken = text.replace("  direction: orangelogic_to_iconik\n", "  direction: sideways\n")
+    (issue,) = issues_of(broken)
+    assert issue.startswith("cfg.yaml:14:3: field_map.fields.status.direction: not allowed")
+
+
+def test_recursive_alias_is_an_error_not_a_crash() -> None:
+    (issue,) = issues_of(VALID + "flows: &loop\n  metadata_sync: [*loop]\n")
+    assert issue.startswith("cfg.yaml:") and "alias refers to a node that contains it" in issue
