@@ -56,7 +56,3 @@ def normalize_datetime(value: datetime) -> datetime:
 
 def is_multi(kind: ValueKind, multi: bool) -> bool:
     return multi or kind in MULTI_KINDS
-
-
-def is_empty(value: Canonical) -> bool:
-    return value is None
