@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-import structlog
 
 from assetbridge.config import InvalidConfigError, LoadedConfig, json_schema, load_config
 from assetbridge.engine.schema_check import Finding, SchemaReport, check_live
@@ -117,15 +115,12 @@ def exit_code(report: SchemaReport) -> int:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--offline", is_flag=True, help="Validate the file only; do not connect to either system.")
-@click.option("--verbose", "-v", is_flag=True, help="Log every HTTP call (to stderr).")
-def check(config_path: Path, as_json: bool, offline: bool, verbose: bool) -> None:
+def check(config_path: Path, as_json: bool, offline: bool) -> None:
     """Validate a config file, then every mapped field against the live iconik and Orange Logic schemas.
 
     Exit 0 when all is well, 1 when the file or a mapping is wrong, 3 when a system is unreachable or
     rejects the credentials.
     """
-    if not verbose:
-        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     try:
         loaded = load_config(config_path)
     except InvalidConfigError as exc:
