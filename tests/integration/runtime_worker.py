@@ -1,6 +1,7 @@
 """A worker process for the runtime's crash and schedule tests (run as a script, killed by the tests).
 
-    runtime_worker.py SYSDB_URL EFFECTS_DB --executor ID [--submit N] [--tick-every S] [--step-delay S]
+    runtime_worker.py SYSDB_URL EFFECTS_DB --executor ID [--submit N] [--step-delay S]
+                      [--tick-every S] [--tick-sleep S]
 
 Job kind ``effect`` performs three steps; each step counts an attempt in ``attempts`` and records its
 effect in ``effects`` (UNIQUE (job, step): an idempotent handler). Job kind ``tick`` records each
@@ -41,6 +42,7 @@ async def main() -> None:
     parser.add_argument("--submit", type=int, default=0)
     parser.add_argument("--tick-every", type=int, default=0)
     parser.add_argument("--step-delay", type=float, default=0.1)
+    parser.add_argument("--tick-sleep", type=float, default=0.0)
     args = parser.parse_args()
 
     with connect(args.effects) as conn:
@@ -62,6 +64,7 @@ async def main() -> None:
             conn.execute("INSERT INTO ticks VALUES (?, ?)", (payload["scheduled_at"], args.executor))
         finally:
             conn.close()
+        await asyncio.sleep(args.tick_sleep)
 
     runner = DbosRunner(
         DbosSettings(

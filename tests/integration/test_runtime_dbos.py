@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from dbos import DBOS
 
 from assetbridge.errors import RateLimitedError, TransientError, ValidationError
-from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings
+from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, _tick_workflow
 from assetbridge.runtime.memory import MemoryDeadLetters
 from assetbridge.runtime.retry import RetryPolicy
 
@@ -75,7 +76,13 @@ def build_runner(url: str) -> Harness:
         if calls.record(payload["key"]) == 1:
             raise RateLimitedError("iconik", "PUT /API/metadata/v1/x/", "slow down", retry_after=1.0)
 
-    for kind, handler in [("record", record), ("flaky", flaky), ("invalid", invalid), ("limited", limited)]:
+    async def fan_out(payload: dict[str, Any]) -> None:
+        calls.record(payload["key"])
+        for child in payload["children"]:
+            await runner.submit("record", child, {"key": child}, run_id="from-parent")
+
+    handlers = {"record": record, "flaky": flaky, "invalid": invalid, "limited": limited, "fan_out": fan_out}
+    for kind, handler in handlers.items():
         runner.register(kind, handler)
     return Harness(runner, dead, calls)
 
@@ -206,3 +213,21 @@ async def test_rate_limited_waits_retry_after_not_the_short_backoff(harness: Har
 async def test_unknown_job_kind_is_refused(harness: Harness) -> None:
     with pytest.raises(KeyError, match="no handler registered for job kind 'nope'"):
         await harness.runner.submit("nope", "k", {})
+
+
+async def test_a_running_job_submits_further_jobs(harness: Harness) -> None:
+    runner, parent = harness.runner, key()
+    children = [f"{parent}-c{i}" for i in range(3)]
+    await runner.submit("fan_out", parent, {"key": parent, "children": children}, run_id="r")
+    assert (await runner.result("fan_out", parent, "r")).outcome == "done"
+    for child in children:
+        assert (await runner.result("record", child, "from-parent")).outcome == "done"
+    assert sorted(k for k in harness.calls.started if k.startswith(parent)) == [parent, *children]
+
+
+async def test_start_deletes_schedules_no_longer_configured(harness: Harness) -> None:
+    name = f"{harness.runner.settings.queue_name}:removed-from-config"
+    DBOS.create_schedule(schedule_name=name, workflow_fn=_tick_workflow, schedule="0 0 0 1 1 *", context={})
+    assert DBOS.get_schedule(name) is not None
+    await asyncio.to_thread(harness.runner._apply_schedules)
+    assert DBOS.get_schedule(name) is None

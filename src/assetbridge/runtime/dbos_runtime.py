@@ -12,6 +12,7 @@ DBOS is a process-wide singleton: one ``DbosRunner`` may be started at a time in
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -135,7 +136,10 @@ class DbosRunner:
         run_id: str | None = None,
     ) -> bool:
         self.handler(kind)
-        return await self.enqueue(kind, key, dict(payload), lane=lane, run_id=run_id)
+        # A handler runs inside a DBOS step, where DBOS refuses to start workflows; a job submitted from
+        # there is an independent job, so it is enqueued from a context free of DBOS's step state.
+        enqueue = self.enqueue(kind, key, dict(payload), lane=lane, run_id=run_id)
+        return await asyncio.create_task(enqueue, context=contextvars.Context())
 
     async def enqueue(
         self, kind: str, key: str, payload: dict[str, Any], *, lane: Lane, run_id: str | None
@@ -189,12 +193,21 @@ class DbosRunner:
                 polling_interval_sec=s.polling_interval,
                 on_conflict="always_update",
             )
-            if self._schedules:
-                DBOS.apply_schedules([self._schedule_input(spec) for spec in self._schedules])
+            self._apply_schedules()
         except BaseException:
             _active = None
             DBOS.destroy()
             raise
+
+    def _apply_schedules(self) -> None:
+        """Make the shared schedule table match this worker's configuration (removed ones are deleted)."""
+        inputs = [self._schedule_input(spec) for spec in self._schedules]
+        if inputs:
+            DBOS.apply_schedules(inputs)
+        wanted = {entry["schedule_name"] for entry in inputs}
+        for existing in DBOS.list_schedules(schedule_name_prefix=f"{self.settings.queue_name}:"):
+            if existing["schedule_name"] not in wanted:
+                DBOS.delete_schedule(existing["schedule_name"])
 
     def _schedule_input(self, spec: ScheduleSpec) -> ScheduleInput:
         self.handler(spec.kind)
