@@ -80,7 +80,7 @@ async def main() -> None:
     runner.register("tick", tick)
     if args.tick_every:
         runner.schedule(ScheduleSpec(name="tick", kind="tick", every=args.tick_every))
-    await runner.start()
+    await runner.start(handler_loop=asyncio.get_running_loop())
     for i in range(args.submit):
         await runner.submit("effect", f"job-{i}", {"job": f"job-{i}"}, run_id="crash-test")
     print("ready", flush=True)

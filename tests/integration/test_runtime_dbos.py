@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 import uuid
 from collections import Counter
@@ -33,10 +34,12 @@ POSTGRES_URL = os.environ.get(
 @dataclass
 class Calls:
     started: list[str] = field(default_factory=list)
+    loops: set[asyncio.AbstractEventLoop] = field(default_factory=set)
     times: dict[str, list[float]] = field(default_factory=dict)
 
     def record(self, key: str) -> int:
         self.started.append(key)
+        self.loops.add(asyncio.get_running_loop())
         self.times.setdefault(key, []).append(time.monotonic())
         return len(self.times[key])
 
@@ -46,9 +49,10 @@ class Harness:
     runner: DbosRunner
     dead: MemoryDeadLetters
     calls: Calls
+    app_loop: asyncio.AbstractEventLoop
 
 
-def build_runner(url: str) -> Harness:
+def build_runner(url: str, app_loop: asyncio.AbstractEventLoop) -> Harness:
     calls, dead = Calls(), MemoryDeadLetters()
     runner = DbosRunner(
         DbosSettings(
@@ -84,7 +88,7 @@ def build_runner(url: str) -> Harness:
     handlers = {"record": record, "flaky": flaky, "invalid": invalid, "limited": limited, "fan_out": fan_out}
     for kind, handler in handlers.items():
         runner.register(kind, handler)
-    return Harness(runner, dead, calls)
+    return Harness(runner, dead, calls, app_loop)
 
 
 def postgres_database() -> Iterator[str]:
@@ -115,12 +119,18 @@ def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     else:
         urls = postgres_database()
     url = next(urls)
-    h = build_runner(url)
-    asyncio.run(h.runner.start())
+    app_loop = asyncio.new_event_loop()
+    app_thread = threading.Thread(target=app_loop.run_forever, daemon=True)
+    app_thread.start()
+    h = build_runner(url, app_loop)
+    asyncio.run(h.runner.start(handler_loop=app_loop))
     try:
         yield h
     finally:
         asyncio.run(h.runner.stop(drain_seconds=0))
+        app_loop.call_soon_threadsafe(app_loop.stop)
+        app_thread.join(5)
+        app_loop.close()
         next(urls, None)
 
 
@@ -142,6 +152,7 @@ async def test_same_key_submitted_five_times_runs_once_different_keys_run(harnes
     assert await runner.submit("record", k, {"key": k}, run_id="again")
     assert (await runner.result("record", k, "again")).outcome == "done"
     assert Counter(harness.calls.started)[k] == 2
+    assert harness.calls.loops == {harness.app_loop}, "handlers run on the loop given to start()"
 
 
 async def test_a_run_id_makes_a_submission_idempotent_after_completion(harness: Harness) -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import uuid
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from dbos import (
     DBOS,
@@ -56,6 +56,9 @@ class DbosSettings:
     log_level: str = "WARNING"
 
 
+T = TypeVar("T")
+
+
 def workflow_id(kind: str, key: str, run_id: str) -> str:
     return f"{kind}:{key}:{run_id}"
 
@@ -76,7 +79,7 @@ async def _job_workflow(kind: str, key: str, payload: dict[str, Any]) -> JobResu
 
     async def run_attempt(number: int) -> Attempt:
         async def once() -> Attempt:
-            return await attempt(handler, dict(payload))
+            return await runner.on_handler_loop(attempt(handler, dict(payload)))
 
         return await DBOS.run_step_async({"name": f"{kind}#{number}"}, once)
 
@@ -105,6 +108,7 @@ class DbosRunner:
         self._handlers: dict[str, Handler] = {}
         self._schedules: list[ScheduleSpec] = []
         self._queue: Queue | None = None
+        self._handler_loop: asyncio.AbstractEventLoop | None = None
 
     def register(self, kind: str, handler: Handler) -> None:
         """Register before ``start()``: recovery on launch runs interrupted jobs at once."""
@@ -119,8 +123,21 @@ class DbosRunner:
         except KeyError:
             raise KeyError(f"no handler registered for job kind {kind!r}") from None
 
-    async def start(self) -> None:
+    async def start(self, *, handler_loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Launch DBOS, recover this executor's interrupted jobs, start taking queued ones.
+
+        DBOS runs workflows on an event loop of its own thread. Pass ``handler_loop`` (usually
+        ``asyncio.get_running_loop()``) to run the handlers on the application's loop instead, where its
+        HTTP clients and their connection pools live; that loop must keep running until ``stop()``.
+        """
+        self._handler_loop = handler_loop
         await asyncio.to_thread(self._launch)
+
+    async def on_handler_loop(self, coro: Coroutine[Any, Any, T]) -> T:
+        loop = self._handler_loop
+        if loop is None or loop is asyncio.get_running_loop():
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
 
     async def stop(self, drain_seconds: int = 10) -> None:
         """Stop taking work and wait up to ``drain_seconds`` for running jobs (the rest resume on restart)."""
