@@ -242,3 +242,12 @@ async def test_start_deletes_schedules_no_longer_configured(harness: Harness) ->
     assert DBOS.get_schedule(name) is not None
     await asyncio.to_thread(harness.runner._apply_schedules)
     assert DBOS.get_schedule(name) is None
+
+
+async def test_a_queued_job_whose_kind_this_worker_lacks_is_dead_lettered(harness: Harness) -> None:
+    k = key()
+    assert await harness.runner.enqueue("retired-kind", k, {"x": 1}, lane="backfill", run_id="r")
+    result = await harness.runner.result("retired-kind", k, "r")
+    assert (result.outcome, result.attempts) == ("dead", 1)
+    [letter] = [d for d in harness.dead.items if d.key == k]
+    assert letter.error == "KeyError: \"no handler registered for job kind 'retired-kind'\""

@@ -32,7 +32,7 @@ from dbos._error import DBOSQueueDeduplicatedError, DBOSWorkflowIDInUseError
 
 from assetbridge import __version__
 from assetbridge.runtime.ports import LANE_PRIORITY, DeadLetterSink, Handler, Lane
-from assetbridge.runtime.retry import Attempt, JobResult, RetryPolicy, attempt, run_job
+from assetbridge.runtime.retry import Attempt, JobResult, RetryPolicy, attempt, describe, run_job
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 
 
@@ -75,10 +75,13 @@ def _runner() -> DbosRunner:
 @DBOS.workflow(name="assetbridge.job")
 async def _job_workflow(kind: str, key: str, payload: dict[str, Any]) -> JobResult:
     runner = _runner()
-    handler = runner.handler(kind)
 
     async def run_attempt(number: int) -> Attempt:
         async def once() -> Attempt:
+            try:
+                handler = runner.handler(kind)
+            except KeyError as exc:
+                return Attempt(False, describe(exc))
             return await runner.on_handler_loop(attempt(handler, dict(payload)))
 
         return await DBOS.run_step_async({"name": f"{kind}#{number}"}, once)
