@@ -37,11 +37,16 @@ from assetbridge.logs import configure_logging
 LIMIT_PER_SECOND = 50
 
 
-async def run(info: dict[str, Any], assets: int, concurrency: int) -> list[tuple[str, str]]:
+async def run(
+    info: dict[str, Any], assets: int, concurrency: int, per_second: int | None
+) -> list[tuple[str, str]]:
     ic = info["iconik"]
     config = IconikConfig(
         base_url=ic["base_url"], app_id=ic["app_id"], auth_token=SecretStr(ic["auth_token"])
     )
+    if per_second is not None:
+        rate = config.rate.model_copy(update={"per_second": per_second})
+        config = config.model_copy(update={"rate": rate})
     control = ic["control_url"] + "/iconik/rate_limit"
     async with IconikClient(config) as iconik:
         await iconik.create_field(MetadataFieldCreate(name="campaign", label="Campaign", field_type="string"))
@@ -78,6 +83,10 @@ async def run(info: dict[str, Any], assets: int, concurrency: int) -> list[tuple
     return [
         ("assets created (with metadata)", f"{assets}"),
         ("client concurrency", f"{concurrency}"),
+        (
+            "governor rate",
+            f"{config.rate.per_second}/s, {config.rate.per_window} per {config.rate.window_seconds:g} s",
+        ),
         ("elapsed", f"{elapsed:.1f} s"),
         ("requests served (2xx/4xx, excl. 429)", f"{allowed}"),
         ("achieved rate", f"{rate:.1f} req/s"),
@@ -92,9 +101,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--assets", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--per-second", type=int, default=None, help="override the governor's default rate")
     args = parser.parse_args()
     with sandbox_process({}) as info:
-        rows = asyncio.run(run(info, args.assets, args.concurrency))
+        rows = asyncio.run(run(info, args.assets, args.concurrency, args.per_second))
     print_table(f"iconik backfill ({time.strftime('%Y-%m-%d')})", rows)
 
 

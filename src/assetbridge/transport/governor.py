@@ -36,8 +36,8 @@ class GovernorConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    per_second: int = Field(45, ge=1, description="requests allowed in any 1-second window")
-    per_window: int = Field(950, ge=1, description="requests allowed in any `window_seconds` window")
+    per_second: int = Field(48, ge=1, description="requests allowed in any 1-second window")
+    per_window: int = Field(980, ge=1, description="requests allowed in any `window_seconds` window")
     window_seconds: float = Field(20.0, gt=0)
     smoothing: float = Field(
         0.1, ge=0, lt=1, description="sub-window (s) holding its share of per_second, so requests are spread"
