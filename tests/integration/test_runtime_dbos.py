@@ -197,6 +197,7 @@ async def test_transient_errors_past_max_attempts_go_to_dead_letters(harness: Ha
     assert (result.outcome, result.attempts) == ("dead", 3)
     [letter] = [d for d in harness.dead.items if d.key == k]
     assert letter.error.startswith("gave up after 3 attempts: TransientError: iconik GET")
+    assert letter.attempts == 3
     gaps = [b - a for a, b in zip(harness.calls.times[k], harness.calls.times[k][1:], strict=False)]
     assert gaps[1] > gaps[0] * 1.5 or gaps[1] >= 0.1, f"backoff must grow: {gaps}"
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assetbridge.errors import AuthError, ConfigError, RateLimitedError, TransientError, ValidationError
+from assetbridge.runtime.dead_letters import StateDeadLetters
 from assetbridge.runtime.inline import InlineRunner
 from assetbridge.runtime.memory import MemoryDeadLetters
 from assetbridge.runtime.retry import RetryPolicy
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
+from assetbridge.state.db import Database
 
 
 class World:
@@ -96,6 +99,7 @@ async def test_retry_after_is_honoured_and_giving_up_dead_letters(world: World) 
     [letter] = world.dead.items
     assert (letter.kind, letter.key, letter.payload) == ("limited", "k", {"n": 1})
     assert letter.error == "gave up after 4 attempts: RateLimitedError: iconik PUT y -> 429: 429"
+    assert letter.attempts == 4
 
 
 @pytest.mark.parametrize(
@@ -147,3 +151,24 @@ def test_intervals_map_to_cron_or_are_refused() -> None:
 async def test_unknown_kind_is_refused(world: World) -> None:
     with pytest.raises(KeyError, match="'nope'"):
         await world.runner.submit("nope", "k", {})
+
+
+async def test_dead_letters_land_in_the_state_database(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'state.sqlite'}")
+    db.upgrade()
+    runner = InlineRunner(StateDeadLetters(db), policy=RetryPolicy(max_attempts=2, base_delay=0))
+
+    async def rejected(payload: dict[str, Any]) -> None:
+        raise ValidationError(
+            "orangelogic", "POST SaveMultiple", "Rights: 'Maybe' is not an option", status=400
+        )
+
+    runner.register("push_orangelogic", rejected)
+    await runner.submit("push_orangelogic", "R123", {"record": "R123", "fields": ["Rights"]})
+    assert (await runner.run_until_idle()).dead == 1
+    with db.unit_of_work() as uow:
+        [letter] = uow.dead_letters.list()
+        assert (letter.kind, letter.key, letter.attempts) == ("push_orangelogic", "R123", 1)
+        assert letter.payload == {"record": "R123", "fields": ["Rights"]}
+        assert "ValidationError: orangelogic POST SaveMultiple -> 400" in letter.error_message
+    db.dispose()

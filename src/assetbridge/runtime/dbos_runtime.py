@@ -86,9 +86,9 @@ async def _job_workflow(kind: str, key: str, payload: dict[str, Any]) -> JobResu
 
         return await DBOS.run_step_async({"name": f"{kind}#{number}"}, once)
 
-    async def dead_letter(error: str) -> None:
+    async def dead_letter(error: str, attempts: int) -> None:
         def write() -> None:
-            runner.dead_letters.add(kind, key, payload, error)
+            runner.dead_letters.add(kind, key, payload, error, attempts=attempts)
 
         await DBOS.run_step_async({"name": "dead_letter"}, write)
 

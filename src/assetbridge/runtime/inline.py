@@ -106,7 +106,7 @@ class InlineRunner:
         async def run_attempt(number: int) -> Attempt:
             return await attempt(handler, dict(job.payload))
 
-        async def dead_letter(error: str) -> None:
-            self._dead_letters.add(job.kind, job.key, job.payload, error)
+        async def dead_letter(error: str, attempts: int) -> None:
+            self._dead_letters.add(job.kind, job.key, job.payload, error, attempts=attempts)
 
         return await run_job(self._policy, run_attempt, self._sleep, dead_letter)

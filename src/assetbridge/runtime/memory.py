@@ -14,6 +14,7 @@ class DeadLetter:
     key: str
     payload: dict[str, Any]
     error: str
+    attempts: int
 
 
 class MemoryDeadLetters:
@@ -21,9 +22,9 @@ class MemoryDeadLetters:
         self._lock = threading.Lock()
         self._items: list[DeadLetter] = []
 
-    def add(self, kind: str, key: str, payload: Mapping[str, Any], error: str) -> None:
+    def add(self, kind: str, key: str, payload: Mapping[str, Any], error: str, *, attempts: int) -> None:
         with self._lock:
-            self._items.append(DeadLetter(kind, key, dict(payload), error))
+            self._items.append(DeadLetter(kind, key, dict(payload), error, attempts))
 
     @property
     def items(self) -> list[DeadLetter]:

@@ -41,6 +41,7 @@ class JobRunner(Protocol):
 
 
 class DeadLetterSink(Protocol):
-    def add(self, kind: str, key: str, payload: Mapping[str, Any], error: str) -> None:
-        """Record a job that failed for good; ``error`` is ``"<ErrorClass>: <message>"``, secrets redacted."""
+    def add(self, kind: str, key: str, payload: Mapping[str, Any], error: str, *, attempts: int) -> object:
+        """Record a job that failed for good after ``attempts`` attempts; ``error`` is
+        ``"<ErrorClass>: <message>"`` with secrets redacted."""
         ...

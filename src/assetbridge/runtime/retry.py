@@ -75,7 +75,7 @@ async def run_job(
     policy: RetryPolicy,
     run_attempt: Callable[[int], Awaitable[Attempt]],
     sleep: Callable[[float], Awaitable[None]],
-    dead_letter: Callable[[str], Awaitable[None]],
+    dead_letter: Callable[[str, int], Awaitable[None]],
 ) -> JobResult:
     """Attempt until success, a permanent error or ``policy.max_attempts``; dead-letter on failure.
 
@@ -92,6 +92,6 @@ async def run_job(
         if not result.retryable or number >= policy.max_attempts:
             if result.retryable:
                 error = f"gave up after {number} attempts: {error}"
-            await dead_letter(error)
+            await dead_letter(error, number)
             return JobResult("dead", number, error)
         await sleep(policy.delay(number, result.retry_after))
