@@ -24,6 +24,7 @@ from dbos import DBOS
 from assetbridge.errors import RateLimitedError, TransientError, ValidationError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, _tick_workflow
 from assetbridge.runtime.memory import MemoryDeadLetters
+from assetbridge.runtime.ports import Lane
 from assetbridge.runtime.retry import RetryPolicy
 
 POSTGRES_URL = os.environ.get(
@@ -252,3 +253,19 @@ async def test_a_queued_job_whose_kind_this_worker_lacks_is_dead_lettered(harnes
     assert (result.outcome, result.attempts) == ("dead", 1)
     [letter] = [d for d in harness.dead.items if d.key == k]
     assert letter.error == "KeyError: \"no handler registered for job kind 'retired-kind'\""
+
+
+async def test_depth_counts_waiting_jobs_per_lane_and_running_ones(harness: Harness) -> None:
+    runner, tag = harness.runner, key()
+    await runner.submit("record", f"{tag}-slow", {"key": f"{tag}-slow", "sleep": 0.6}, run_id="r")
+    deadline = time.monotonic() + 10
+    while f"{tag}-slow" not in harness.calls.started:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
+    waiting: list[tuple[str, Lane]] = [("b1", "backfill"), ("b2", "backfill"), ("l1", "live")]
+    for name, lane in waiting:
+        await runner.submit("record", f"{tag}-{name}", {"key": f"{tag}-{name}"}, lane=lane, run_id="r")
+    assert await runner.depth() == {"live": 1, "backfill": 2, "running": 1}
+    for name in ("slow", "b1", "b2", "l1"):
+        await runner.result("record", f"{tag}-{name}", "r")
+    assert await runner.depth() == {"live": 0, "backfill": 0, "running": 0}

@@ -184,6 +184,20 @@ class DbosRunner:
         result: JobResult = await handle.get_result(polling_interval_sec=self.settings.polling_interval)
         return result
 
+    async def depth(self) -> dict[str, int]:
+        """Jobs waiting per lane and jobs running (all workers): ``{"live", "backfill", "running"}``."""
+        lanes = {priority: lane for lane, priority in LANE_PRIORITY.items()}
+        counts = {"live": 0, "backfill": 0, "running": 0}
+        queued = await DBOS.list_queued_workflows_async(
+            queue_name=self.settings.queue_name, load_input=False, load_output=False
+        )
+        for status in queued:
+            if status.status == "ENQUEUED":
+                counts[lanes.get(status.priority or 0, "backfill")] += 1
+            elif status.status == "PENDING":
+                counts["running"] += 1
+        return counts
+
     def _require_queue(self) -> Queue:
         if self._queue is None:
             raise RuntimeError("DbosRunner.start() has not been called")
