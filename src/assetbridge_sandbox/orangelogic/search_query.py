@@ -214,11 +214,20 @@ def criteria(node: Node) -> Iterator[Term]:
 _WORD_SPLIT = re.compile(r"[^\w*?]+", re.UNICODE)
 
 
+def _in_order(parts: list[str], words: list[str]) -> bool:
+    """``parts`` are consecutive whole words of ``words`` (a phrase never matches inside a word)."""
+    n = len(parts)
+    return any(words[i : i + n] == parts for i in range(len(words) - n + 1))
+
+
 def _text_match(term: Term, value: str) -> bool:
     hay = value.casefold()
     needle = term.value.casefold()
     if term.phrase:
-        return " ".join(needle.split()) in " ".join(hay.split())
+        parts = [w for w in _WORD_SPLIT.split(needle) if w]
+        if not parts:
+            return " ".join(needle.split()) in " ".join(hay.split())
+        return _in_order(parts, [w for w in _WORD_SPLIT.split(hay) if w])
     if "*" in needle or "?" in needle:
         if fnmatch.fnmatchcase(hay, needle):
             return True
@@ -229,7 +238,7 @@ def _text_match(term: Term, value: str) -> bool:
     parts = [w for w in _WORD_SPLIT.split(needle) if w]
     if len(parts) <= 1:
         return needle in words
-    return " ".join(parts) in " ".join(words)
+    return _in_order(parts, words)
 
 
 def _date_match(term: Term, value: datetime) -> bool:
