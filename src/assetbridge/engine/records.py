@@ -1,0 +1,238 @@
+"""State work of a sync, as small synchronous functions (called with ``asyncio.to_thread``).
+
+Bases are stored as ``canonical_json`` text so they read back as the exact canonical value; the
+fingerprint of what was last written to each side is kept next to the base, and a side counts as
+"written by us" (its next modification may be an echo) while that fingerprint equals the base's.
+Once an echo has been seen and audited, the written fingerprints are cleared: later reads of the same
+value are plainly "unchanged".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from assetbridge.domain.fieldmap import Side
+from assetbridge.domain.fingerprint import canonical_from_json, canonical_json
+from assetbridge.domain.merge import FieldBase, Reason
+from assetbridge.domain.plan import SyncPlan
+from assetbridge.domain.values import Canonical
+from assetbridge.engine.context import FLOW
+from assetbridge.state import Database
+from assetbridge.state import FieldBase as FieldBaseRow
+from assetbridge.state import Link
+from assetbridge.state.repositories import audit as actions
+from assetbridge.state.uow import UnitOfWork
+
+ECHO = "echo"
+
+
+def plain(value: Canonical) -> Any:
+    """A canonical value as plain JSON for audit rows and reports."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def stored(value: Canonical) -> str:
+    return canonical_json(value)
+
+
+def restored(value: Any) -> Canonical:
+    return canonical_from_json(value) if isinstance(value, str) else None
+
+
+def to_domain(row: FieldBaseRow) -> FieldBase:
+    """A stored base for the merge. Orange Logic edit times have whole seconds, so the sync time is taken
+    back to the start of its second: a write made in the same second still counts as after the sync."""
+    sides: tuple[tuple[Side, str | None], ...] = (
+        ("orangelogic", row.orangelogic_fingerprint),
+        ("iconik", row.iconik_fingerprint),
+    )
+    written = tuple(side for side, fp in sides if fp is not None and fp == row.base_fingerprint)
+    synced = row.synced_at.astimezone(UTC).replace(microsecond=0) - timedelta(microseconds=1)
+    return FieldBase(restored(row.base_value), row.base_fingerprint, synced, written)
+
+
+def load_bases(db: Database, link_id: int) -> dict[str, FieldBase]:
+    with db.session() as session:
+        rows = UnitOfWork(session).field_base.get_all(link_id)
+        return {name: to_domain(row) for name, row in rows.items()}
+
+
+def record_plan(
+    db: Database,
+    link_id: int,
+    plan: SyncPlan,
+    *,
+    event_id: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """After the plan's writes succeeded: new bases, written fingerprints, audit rows and open conflicts."""
+    with db.unit_of_work() as uow:
+        for decision in plan.decisions:
+            name = decision.field
+            writes = [w for w in plan.writes if w.field == name]
+            base = plan.bases.get(name)
+            if base is not None:
+                written = {w.side: base.fingerprint for w in writes}
+                uow.field_base.save(
+                    link_id,
+                    name,
+                    stored(base.value),
+                    base.fingerprint,
+                    orangelogic_fingerprint=written.get("orangelogic"),
+                    iconik_fingerprint=written.get("iconik"),
+                    at=now,
+                )
+            for write in writes:
+                before = decision.orangelogic if write.side == "orangelogic" else decision.iconik
+                uow.audit.record(
+                    actions.WRITE,
+                    link_id=link_id,
+                    system=write.side,
+                    field=name,
+                    before=plain(before),
+                    after=plain(write.value),
+                    reason=str(decision.reason),
+                    event_id=event_id,
+                    flow=FLOW,
+                    at=now,
+                )
+            if decision.reason == Reason.ECHO:
+                row = uow.field_base.get(link_id, name)
+                if row is not None:
+                    uow.field_base.save(
+                        link_id,
+                        name,
+                        row.base_value,
+                        row.base_fingerprint,
+                        orangelogic_fingerprint=None,
+                        iconik_fingerprint=None,
+                        at=now,
+                    )
+                uow.audit.record(
+                    ECHO,
+                    link_id=link_id,
+                    system=decision.echo,
+                    field=name,
+                    after=plain(decision.value if decision.value is not None else decision.orangelogic),
+                    reason=str(decision.reason),
+                    event_id=event_id,
+                    flow=FLOW,
+                    at=now,
+                )
+            elif decision.action == "conflict":
+                conflict = uow.conflicts.open(
+                    link_id,
+                    name,
+                    orangelogic_value=stored(decision.orangelogic),
+                    iconik_value=stored(decision.iconik),
+                    base_value=stored(decision.base),
+                    policy="manual",
+                    event_id=event_id,
+                    at=now,
+                )
+                uow.audit.record(
+                    actions.CONFLICT_RECORDED,
+                    link_id=link_id,
+                    field=name,
+                    before=plain(decision.base),
+                    reason=str(decision.reason),
+                    event_id=event_id,
+                    flow=FLOW,
+                    details={
+                        "conflict_id": conflict.id,
+                        "orangelogic": plain(decision.orangelogic),
+                        "iconik": plain(decision.iconik),
+                    },
+                    at=now,
+                )
+            elif decision.action == "error":
+                uow.audit.record(
+                    actions.REJECTED,
+                    link_id=link_id,
+                    field=name,
+                    reason=decision.error or str(decision.reason),
+                    event_id=event_id,
+                    flow=FLOW,
+                    at=now,
+                )
+
+
+def record_failure(
+    db: Database, link_id: int | None, record_id: str, error: BaseException, *, event_id: str | None = None
+) -> None:
+    """A pair that could not be synced: an audit row and a dead letter (replayable once fixed)."""
+    with db.unit_of_work() as uow:
+        uow.audit.record(
+            actions.REJECTED,
+            link_id=link_id,
+            reason=f"{type(error).__name__}: {error}",
+            event_id=event_id,
+            flow=FLOW,
+            details={"record_id": record_id},
+        )
+        uow.dead_letters.add(
+            "sync_pair", f"{FLOW}:{record_id}", {"record_id": record_id, "link_id": link_id}, error
+        )
+
+
+def link_pair(
+    db: Database,
+    record_id: str,
+    system_identifier: str,
+    asset_id: str,
+    *,
+    created: bool,
+    title: str | None,
+) -> int:
+    """Store the crosswalk row (and audit the create and the link) in one unit of work."""
+    with db.unit_of_work() as uow:
+        if created:
+            uow.audit.record(
+                actions.CREATE,
+                system="iconik",
+                after={"asset_id": asset_id, "external_id": record_id, "title": title},
+                reason="first sync: no iconik asset with this external_id",
+                flow=FLOW,
+            )
+        link = uow.links.link(record_id, asset_id, system_identifier=system_identifier, flow=FLOW)
+        uow.audit.record(
+            actions.LINK,
+            link_id=link.id,
+            after={"record_id": record_id, "system_identifier": system_identifier, "asset_id": asset_id},
+            reason="created with external_id = RecordID" if created else "matched by external_id",
+            flow=FLOW,
+        )
+        return link.id
+
+
+def record_crosswalk(db: Database, link_id: int, field: str, asset_id: str, before: str | None) -> None:
+    with db.unit_of_work() as uow:
+        uow.audit.record(
+            actions.WRITE,
+            link_id=link_id,
+            system="orangelogic",
+            field=field,
+            before=before,
+            after=asset_id,
+            reason="crosswalk: iconik asset id mirrored in Orange Logic",
+            flow=FLOW,
+        )
+
+
+def find_link(db: Database, *, record_id: str | None = None, asset_id: str | None = None) -> Link | None:
+    """The live link (detached row) by record id or asset id, or None."""
+    with db.session() as session:
+        uow = UnitOfWork(session)
+        if record_id is not None:
+            return uow.links.get_by_record_id(record_id)
+        if asset_id is not None:
+            return uow.links.get_by_asset_id(asset_id)
+        return None
