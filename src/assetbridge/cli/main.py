@@ -8,6 +8,7 @@ from assetbridge import __version__
 from assetbridge.cli.config_cmd import check, config_group
 from assetbridge.cli.demo import demo
 from assetbridge.cli.sandbox import sandbox
+from assetbridge.cli.sync_cmd import COMMANDS as SYNC_COMMANDS
 from assetbridge.logs import configure_logging
 
 
@@ -30,6 +31,8 @@ cli.add_command(sandbox)
 cli.add_command(demo)
 cli.add_command(check)
 cli.add_command(config_group)
+for _command in SYNC_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -19,9 +19,8 @@ from assetbridge.domain.merge import FieldBase, Reason
 from assetbridge.domain.plan import SyncPlan
 from assetbridge.domain.values import Canonical
 from assetbridge.engine.context import FLOW
-from assetbridge.state import Database
+from assetbridge.state import Database, Link
 from assetbridge.state import FieldBase as FieldBaseRow
-from assetbridge.state import Link
 from assetbridge.state.repositories import audit as actions
 from assetbridge.state.uow import UnitOfWork
 
