@@ -17,6 +17,7 @@ import click
 
 from assetbridge.config import InvalidConfigError, LoadedConfig, load_config
 from assetbridge.engine.context import SyncContext, open_context
+from assetbridge.engine.records import plain
 from assetbridge.engine.reports import history as history_rows
 from assetbridge.engine.reports import open_conflicts
 from assetbridge.engine.reports import status as status_data
@@ -83,7 +84,7 @@ def print_pass(report: PassReport) -> None:
             rows.append((name, "iconik", "asset", f"{verb} with external_id {outcome.record_id}", ""))
         for write in outcome.plan.writes if outcome.plan else ():
             reason = next((str(d.reason) for d in decisions if d.field == write.field), "")
-            rows.append((name, write.side, write.key, _value(write.raw), reason))
+            rows.append((name, write.side, write.key, _value(plain(write.value)), reason))
         for decision in decisions:
             if decision.action == "conflict":
                 rows.append((name, "-", decision.field, "conflict recorded", str(decision.reason)))
