@@ -76,7 +76,7 @@ async def iconik_changes(ctx: SyncContext, cursor: Position | None) -> list[Icon
     terms: list[SearchTerm] = []
     if cursor is not None:
         lower = cursor.time - timedelta(seconds=ctx.lookback_seconds)
-        terms.append(SearchTerm(name="date_modified", range={"gte": lower.isoformat()}))
+        terms.append(SearchTerm(name="date_modified", range={"min": lower.isoformat(), "timezone": "+00:00"}))
     criteria = SearchCriteria(
         doc_types=["assets"],
         filter=SearchFilter(operator="AND", terms=terms) if terms else None,
