@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.integration.test_sync_engine import Bench, linked, make_loaded, media_assets
 
 from assetbridge.engine.context import open_context
 from assetbridge.engine.reports import open_conflicts
 from assetbridge.engine.resolve import resolve_conflict
 from assetbridge.state import Database
-from tests.integration.test_sync_engine import Bench, linked, make_loaded, media_assets
 
 
 def manual_campaign(document: dict[str, Any]) -> None:
