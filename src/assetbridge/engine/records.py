@@ -19,12 +19,19 @@ from assetbridge.domain.merge import FieldBase, Reason
 from assetbridge.domain.plan import SyncPlan
 from assetbridge.domain.values import Canonical
 from assetbridge.engine.context import FLOW
-from assetbridge.state import Database, Link
+from assetbridge.state import Database, Link, Position
 from assetbridge.state import FieldBase as FieldBaseRow
 from assetbridge.state.repositories import audit as actions
 from assetbridge.state.uow import UnitOfWork
 
 ECHO = "echo"
+CursorMove = tuple[str, Position]  # (system, position) of the change that triggered the pair
+
+
+def move_cursor(uow: UnitOfWork, cursor: CursorMove | None) -> None:
+    if cursor is not None:
+        system, position = cursor
+        uow.cursors.advance(system, FLOW, position.time, position.id)
 
 
 def plain(value: Canonical) -> Any:
@@ -71,9 +78,12 @@ def record_plan(
     *,
     event_id: str | None = None,
     now: datetime | None = None,
+    cursor: CursorMove | None = None,
 ) -> None:
-    """After the plan's writes succeeded: new bases, written fingerprints, audit rows and open conflicts."""
+    """After the plan's writes succeeded: new bases, written fingerprints, audit rows and open conflicts,
+    and the change cursor that produced this pair moved up to it — all in one unit of work."""
     with db.unit_of_work() as uow:
+        move_cursor(uow, cursor)
         for decision in plan.decisions:
             name = decision.field
             writes = [w for w in plan.writes if w.field == name]
@@ -165,10 +175,17 @@ def record_plan(
 
 
 def record_failure(
-    db: Database, link_id: int | None, record_id: str, error: BaseException, *, event_id: str | None = None
+    db: Database,
+    link_id: int | None,
+    record_id: str,
+    error: BaseException,
+    *,
+    event_id: str | None = None,
+    cursor: CursorMove | None = None,
 ) -> None:
     """A pair that could not be synced: an audit row and a dead letter (replayable once fixed)."""
     with db.unit_of_work() as uow:
+        move_cursor(uow, cursor)
         uow.audit.record(
             actions.REJECTED,
             link_id=link_id,

@@ -20,7 +20,7 @@ from assetbridge.connectors.orangelogic.records import IDENTIFIER
 from assetbridge.domain.plan import SyncPlan, iconik_values_from, plan_asset
 from assetbridge.engine.capture import parse_time
 from assetbridge.engine.context import OL_MODEL, SyncContext
-from assetbridge.engine.records import load_bases, record_plan
+from assetbridge.engine.records import CursorMove, load_bases, record_plan
 
 
 @dataclass(frozen=True)
@@ -118,6 +118,7 @@ async def sync_pair(
     ol_asset: OLAsset | None = None,
     dry_run: bool = False,
     event_id: str | None = None,
+    cursor: CursorMove | None = None,
 ) -> SyncPlan:
     """Read, plan, and (unless ``dry_run``) write and record one linked pair; returns the plan."""
     now = datetime.now(UTC)
@@ -126,5 +127,5 @@ async def sync_pair(
     if dry_run:
         return plan
     await apply_plan(ctx, system_identifier, asset_id, plan)
-    await ctx.db_call(record_plan, ctx.db, link_id, plan, event_id=event_id, now=now)
+    await ctx.db_call(record_plan, ctx.db, link_id, plan, event_id=event_id, now=now, cursor=cursor)
     return plan

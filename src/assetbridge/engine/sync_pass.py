@@ -2,14 +2,17 @@
 
 Orange Logic changes come first (they may need a match-then-create); then iconik changes of linked
 assets not already synced in this pass. Each pair's records are committed as soon as its writes are
-done; the cursors move at the end, each up to (not past) the first item that failed, so a failed or
-interrupted pair is read again on the next pass — safe, because syncing an unchanged pair plans nothing.
+done; the cursors move at the end, each up to (not past) the first pair that failed transiently, so it
+is read again on the next pass — safe, because syncing an unchanged pair plans nothing. A pair that
+failed permanently (a rejected value, a missing asset) is recorded (audit row and dead letter) and does
+not hold the cursor back.
 A dry run (``plan``) reads and plans exactly the same way but writes nothing, anywhere.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +21,16 @@ from assetbridge.domain.plan import SyncPlan, plan_asset
 from assetbridge.engine.capture import Changes, advance_to, capture, iconik_position, ol_position
 from assetbridge.engine.context import FLOW, SyncContext
 from assetbridge.engine.matching import Pairing, ensure_pairing
-from assetbridge.engine.records import find_link, plain, record_failure
-from assetbridge.engine.sync_metadata import PairValues, empty_iconik_values, ol_values_of, sync_pair
-from assetbridge.errors import ApiError, AssetBridgeError
+from assetbridge.engine.records import CursorMove, find_link, plain, record_failure
+from assetbridge.engine.sync_metadata import (
+    PairValues,
+    empty_iconik_values,
+    ol_values_of,
+    plan_pair,
+    read_pair,
+    sync_pair,
+)
+from assetbridge.errors import ApiError, AssetBridgeError, TransientError
 from assetbridge.state import Database, Position
 
 log = logging.getLogger(__name__)
@@ -36,6 +46,7 @@ class PairOutcome:
     linked: bool = False
     plan: SyncPlan | None = None
     error: str | None = None
+    retryable: bool = False  # a transient failure: the cursor must not move past this pair
 
     @property
     def failed(self) -> bool:
@@ -104,9 +115,9 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-async def _sync_ol_asset(ctx: SyncContext, asset: OLAsset, dry_run: bool) -> PairOutcome:
-    record_id = asset.record_id or ""
-    outcome = PairOutcome(record_id, asset.system_identifier, None)
+async def _sync_ol_asset(
+    ctx: SyncContext, outcome: PairOutcome, asset: OLAsset, dry_run: bool, cursor: CursorMove | None
+) -> PairOutcome:
     pairing: Pairing = await ensure_pairing(ctx, asset, dry_run=dry_run)
     outcome.link_id, outcome.asset_id = pairing.link_id, pairing.asset_id
     outcome.created, outcome.linked = pairing.created, pairing.linked
@@ -121,26 +132,47 @@ async def _sync_ol_asset(ctx: SyncContext, asset: OLAsset, dry_run: bool) -> Pai
         )
         return outcome
     if pairing.link_id is None:
-        from assetbridge.engine.sync_metadata import plan_pair, read_pair
-
         values = await read_pair(ctx, asset.system_identifier, pairing.asset_id, asset)
         outcome.plan = await plan_pair(ctx, None, values)
         return outcome
     outcome.plan = await sync_pair(
-        ctx, pairing.link_id, asset.system_identifier, pairing.asset_id, ol_asset=asset, dry_run=dry_run
+        ctx,
+        pairing.link_id,
+        asset.system_identifier,
+        pairing.asset_id,
+        ol_asset=asset,
+        dry_run=dry_run,
+        cursor=cursor,
     )
     return outcome
 
 
-async def _guarded(ctx: SyncContext, outcome: PairOutcome, work: Any, dry_run: bool) -> PairOutcome:
+async def _sync_linked(
+    ctx: SyncContext, outcome: PairOutcome, dry_run: bool, cursor: CursorMove | None
+) -> PairOutcome:
+    assert outcome.link_id is not None and outcome.asset_id is not None
+    outcome.plan = await sync_pair(
+        ctx, outcome.link_id, outcome.system_identifier, outcome.asset_id, dry_run=dry_run, cursor=cursor
+    )
+    return outcome
+
+
+async def _guarded(
+    ctx: SyncContext,
+    outcome: PairOutcome,
+    work: Awaitable[PairOutcome],
+    dry_run: bool,
+    cursor: CursorMove | None,
+) -> PairOutcome:
     try:
-        result: PairOutcome = await work
-        return result
+        return await work
     except (AssetBridgeError, ValueError) as error:
         outcome.error = describe_error(error)
+        outcome.retryable = isinstance(error, TransientError)
         log.warning("sync pair failed: %s %s", outcome.record_id, outcome.error)
         if not dry_run:
-            await ctx.db_call(record_failure, ctx.db, outcome.link_id, outcome.record_id, error)
+            keep = None if outcome.retryable else cursor
+            await ctx.db_call(record_failure, ctx.db, outcome.link_id, outcome.record_id, error, cursor=keep)
         return outcome
 
 
@@ -153,7 +185,12 @@ def store_cursors(db: Database, ol: Position | None, iconik: Position | None) ->
 
 
 async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
-    """One pass over everything changed since the cursors (everything in scope on the first pass)."""
+    """One pass over everything changed since the cursors (everything in scope on the first pass).
+
+    Each pair's unit of work also moves the cursor of the side whose change brought it, as long as no
+    earlier change of that side failed transiently; skipped changes (unlinked iconik assets, pairs
+    already synced in this pass) move it at the end, up to the first transient failure.
+    """
     report = PassReport(dry_run=dry_run)
     await ctx.schema()
     changes: Changes = await capture(ctx)
@@ -164,9 +201,11 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
         if record_id in done:
             continue
         done.add(record_id)
-        placeholder = PairOutcome(record_id, asset.system_identifier, None)
-        outcome = await _guarded(ctx, placeholder, _sync_ol_asset(ctx, asset, dry_run), dry_run)
-        if outcome.error is not None:
+        cursor: CursorMove | None = None if ol_failed else ("orangelogic", ol_position(asset))
+        outcome = PairOutcome(record_id, asset.system_identifier, None)
+        work = _sync_ol_asset(ctx, outcome, asset, dry_run, cursor)
+        await _guarded(ctx, outcome, work, dry_run, cursor)
+        if outcome.retryable:
             ol_failed.add(index)
         report.outcomes.append(outcome)
     iconik_failed: set[int] = set()
@@ -175,17 +214,10 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
         if link is None or link.record_id in done:
             continue
         done.add(link.record_id)
+        cursor = None if iconik_failed else ("iconik", iconik_position(ic_asset))
         outcome = PairOutcome(link.record_id, link.system_identifier or "", link.asset_id, link.id)
-
-        async def work(outcome: PairOutcome = outcome) -> PairOutcome:
-            assert outcome.link_id is not None and outcome.asset_id is not None
-            outcome.plan = await sync_pair(
-                ctx, outcome.link_id, outcome.system_identifier, outcome.asset_id, dry_run=dry_run
-            )
-            return outcome
-
-        outcome = await _guarded(ctx, outcome, work(), dry_run)
-        if outcome.error is not None:
+        await _guarded(ctx, outcome, _sync_linked(ctx, outcome, dry_run, cursor), dry_run, cursor)
+        if outcome.retryable:
             iconik_failed.add(index)
         report.outcomes.append(outcome)
     if not dry_run:
