@@ -41,7 +41,6 @@ class Bench:
     def sync(self, *, dry_run: bool = False) -> PassReport:
         async def go() -> PassReport:
             async with open_context(self.loaded) as ctx:
-                ctx.lookback_seconds = 0.0
                 return await run_pass(ctx, dry_run=dry_run)
 
         return asyncio.run(go())
