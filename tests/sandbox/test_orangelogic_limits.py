@@ -34,7 +34,8 @@ def test_throttle_is_off_by_default_and_answers_503_when_on(sandbox: Any) -> Non
         }
         answers = [ol.post(SEARCH, data={"query": "", "format": "json"}) for _ in range(10)]
         busy = [r for r in answers if r.status_code == 503]
-        assert busy and len(busy) < 10
+        # a full bucket (2) at the switch, then refills at 2/s: back-to-back requests mostly get 503
+        assert 2 <= 10 - len(busy) <= 4
         assert busy[0].headers["retry-after"] == "1"
         assert busy[0].json()["APIResponse"]["Code"] == "SERVER_BUSY"
         httpx.put(f"{base}/_sandbox/orangelogic/throttle", json={"per_second": 0})

@@ -125,7 +125,7 @@ def build_control_router(state: OLState, hub: WebhookHub, throttle: Throttle) ->
         value = (await _json(request)).get("per_second", 0)
         if not isinstance(value, int | float) or value < 0:
             return _error(400, "per_second must be a number >= 0")
-        throttle.per_second = float(value)
+        throttle.set_rate(float(value))
         return {"per_second": throttle.per_second}
 
     return router

@@ -16,6 +16,12 @@ class Throttle:
         self._tokens = per_second
         self._last = time.monotonic()
 
+    def set_rate(self, per_second: float) -> None:
+        """Change the rate at run time, starting from a full bucket (one second's worth)."""
+        self.per_second = per_second
+        self._tokens = per_second
+        self._last = time.monotonic()
+
     def allow(self) -> bool:
         if self.per_second <= 0:
             return True
