@@ -88,3 +88,55 @@ def test_invalid_config_and_unreachable_system(tmp_path: Path) -> None:
     result = run(env, "sync", "--config", str(EXAMPLE))
     assert result.exit_code == 3, result.output
     assert "t0ken-secret-value" not in result.output and "s3cret-value" not in result.output
+
+
+def test_conflicts_list_and_resolve_with_a_typed_value(sandbox_factory: Any, tmp_path: Path) -> None:
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    state_url = f"sqlite:///{tmp_path / 'state.db'}"
+
+    def manual(document: dict[str, Any]) -> None:
+        document["field_map"]["fields"]["territories"]["policy"] = "manual"
+
+    bench = Bench(server, make_loaded(tmp_path, server, state_url, manual))
+    config = str(bench.loaded.path)
+    env = env_for(server, state_url)
+    try:
+        assert run(env, "sync", "--config", config).exit_code == 0
+        record_id, asset_id = next(
+            (a["external_id"], a["id"]) for a in bench.iconik_assets() if a.get("external_id")
+        )
+        identifier = bench.ol_snapshot()[record_id]["SystemIdentifier"]
+        bench.advance(2)
+        bench.put_metadata(asset_id, "territories", ["APAC"])
+        bench.ol_update(identifier, "AB.Territories", "EMEA")
+        assert run(env, "sync", "--config", config).exit_code == 0
+        listed = json.loads(run(env, "conflicts", "list", "--config", config, "--json").output)
+        assert [(c["field"], c["orangelogic"], c["iconik"]) for c in listed] == [
+            ("territories", ["EMEA"], ["APAC"])
+        ]
+        conflict_id = str(listed[0]["id"])
+        bad = run(
+            env, "conflicts", "resolve", conflict_id, "--take", "value", "--value", "Mars", "--config", config
+        )
+        assert bad.exit_code != 0 and "Mars" in bad.output  # not an option of either side: nothing written
+        assert bench.metadata(asset_id)["territories"] == ["APAC"]
+        done = run(
+            env,
+            "conflicts",
+            "resolve",
+            conflict_id,
+            "--take",
+            "value",
+            "--value",
+            "EMEA, APAC",
+            "--config",
+            config,
+        )
+        assert done.exit_code == 0, done.output
+        assert sorted(bench.metadata(asset_id)["territories"]) == ["APAC", "EMEA"]
+        assert sorted(bench.ol_snapshot()[record_id]["Fields"]["AB.Territories"]) == ["APAC", "EMEA"]
+        assert run(env, "conflicts", "list", "--config", config).output.strip() == "no open conflicts"
+        again = run(env, "conflicts", "resolve", conflict_id, "--take", "iconik", "--config", config)
+        assert again.exit_code != 0 and "already resolved" in again.output
+    finally:
+        bench.close()

@@ -21,7 +21,7 @@ from assetbridge.engine.records import plain
 from assetbridge.engine.reports import history as history_rows
 from assetbridge.engine.reports import open_conflicts
 from assetbridge.engine.reports import status as status_data
-from assetbridge.engine.resolve import ResolveError, Take, resolve_conflict
+from assetbridge.engine.resolve import Take, resolve_conflict
 from assetbridge.engine.sync_pass import PassReport, run_pass
 from assetbridge.errors import ApiError, AssetBridgeError
 from assetbridge.state import Database
@@ -200,11 +200,8 @@ def conflicts_list(config_path: Path, as_json: bool) -> None:
 def conflicts_resolve(conflict_id: int, take: Take, value: str | None, config_path: Path) -> None:
     """Write the chosen value to both sides now and close the conflict."""
     loaded = load(config_path)
-    try:
-        chosen = with_context(loaded, lambda ctx: resolve_conflict(ctx, conflict_id, take, value))
-    except ResolveError as error:  # pragma: no cover - with_context maps it
-        raise click.ClickException(str(error)) from None
-    click.echo(f"conflict #{conflict_id} resolved: {chosen!r} written to both sides")
+    chosen = with_context(loaded, lambda ctx: resolve_conflict(ctx, conflict_id, take, value))
+    click.echo(f"conflict #{conflict_id} resolved: {json.dumps(plain(chosen), ensure_ascii=False)} written")
 
 
 @click.command()
