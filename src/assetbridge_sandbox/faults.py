@@ -20,7 +20,6 @@ import asyncio
 import json
 import random
 import re
-import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Literal
 
@@ -206,14 +205,6 @@ def _corrupting(receive: Receive) -> Receive:
 
 class SandboxH11Protocol(H11Protocol):
     """uvicorn's h11 protocol, exposing the transport to the app so faults can reset connections."""
-
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            # uvicorn writes a response's headers and body separately; without TCP_NODELAY the body
-            # waits for the client's delayed ACK (~40 ms per request on a kept-alive connection).
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)

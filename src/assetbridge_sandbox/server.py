@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from assetbridge.web.server import listen_socket
 from assetbridge_sandbox.clock import SandboxClock
 from assetbridge_sandbox.config import SandboxConfig
 from assetbridge_sandbox.faults import SandboxH11Protocol
@@ -30,20 +31,6 @@ from assetbridge_sandbox.orangelogic.seed import seed_orangelogic
 from assetbridge_sandbox.seed import generate_catalog
 from assetbridge_sandbox.storage.app import create_app as create_storage_app
 from assetbridge_sandbox.storage.service import StorageService
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise OSError(f"sandbox cannot listen on {host}:{port}: {exc.strerror}") from exc
-    sock.listen(512)
-    sock.setblocking(False)
-    return sock
 
 
 def _url(host: str, sock: socket.socket) -> str:
@@ -62,9 +49,9 @@ class SandboxServer:
         self.data_dir = Path(cfg.data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._sockets = {
-            "iconik": _bind(cfg.host, cfg.iconik.port),
-            "orangelogic": _bind(cfg.host, cfg.orangelogic.port),
-            "storage": _bind(cfg.host, cfg.storage.port),
+            "iconik": listen_socket(cfg.host, cfg.iconik.port),
+            "orangelogic": listen_socket(cfg.host, cfg.orangelogic.port),
+            "storage": listen_socket(cfg.host, cfg.storage.port),
         }
         self.urls = {name: _url(cfg.host, sock) for name, sock in self._sockets.items()}
         self.storage = StorageService(cfg.storage, self.clock, self.data_dir / "storage")
