@@ -25,7 +25,7 @@ from assetbridge.errors import RateLimitedError, TransientError, ValidationError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, _tick_workflow
 from assetbridge.runtime.memory import MemoryDeadLetters
 from assetbridge.runtime.ports import Lane
-from assetbridge.runtime.retry import RetryPolicy
+from assetbridge.transport.retry import RetryPolicy
 
 POSTGRES_URL = os.environ.get(
     "ASSETBRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -60,7 +60,7 @@ def build_runner(url: str, app_loop: asyncio.AbstractEventLoop) -> Harness:
             system_database_url=url,
             worker_concurrency=1,
             polling_interval=0.05,
-            retry=RetryPolicy(max_attempts=3, base_delay=0.05),
+            retry=RetryPolicy(maximum_attempts=3, initial_interval=0.05, jitter=0),
         ),
         dead,
     )

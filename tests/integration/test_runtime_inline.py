@@ -11,9 +11,9 @@ from assetbridge.errors import AuthError, ConfigError, RateLimitedError, Transie
 from assetbridge.runtime.dead_letters import StateDeadLetters
 from assetbridge.runtime.inline import InlineRunner
 from assetbridge.runtime.memory import MemoryDeadLetters
-from assetbridge.runtime.retry import RetryPolicy
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 from assetbridge.state.db import Database
+from assetbridge.transport.retry import RetryPolicy
 
 
 class World:
@@ -22,7 +22,9 @@ class World:
         self.slept: list[float] = []
         self.dead = MemoryDeadLetters()
         self.runner = InlineRunner(
-            self.dead, policy=RetryPolicy(max_attempts=4, base_delay=1.0), sleep=self.sleep
+            self.dead,
+            policy=RetryPolicy(maximum_attempts=4, initial_interval=1.0, jitter=0),
+            sleep=self.sleep,
         )
 
     async def sleep(self, seconds: float) -> None:
@@ -156,7 +158,9 @@ async def test_unknown_kind_is_refused(world: World) -> None:
 async def test_dead_letters_land_in_the_state_database(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'state.sqlite'}")
     db.upgrade()
-    runner = InlineRunner(StateDeadLetters(db), policy=RetryPolicy(max_attempts=2, base_delay=0))
+    runner = InlineRunner(
+        StateDeadLetters(db), policy=RetryPolicy(maximum_attempts=2, initial_interval=0.001, jitter=0)
+    )
 
     async def rejected(payload: dict[str, Any]) -> None:
         raise ValidationError(

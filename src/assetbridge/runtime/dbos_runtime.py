@@ -15,7 +15,7 @@ import asyncio
 import contextvars
 import uuid
 from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -32,8 +32,9 @@ from dbos._error import DBOSQueueDeduplicatedError, DBOSWorkflowIDInUseError
 
 from assetbridge import __version__
 from assetbridge.runtime.ports import LANE_PRIORITY, DeadLetterSink, Handler, Lane
-from assetbridge.runtime.retry import Attempt, JobResult, RetryPolicy, attempt, describe, run_job
+from assetbridge.runtime.retry import JOB_RETRY, Attempt, JobResult, attempt, describe, run_job
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
+from assetbridge.transport.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class DbosSettings:
     executor_id: str = "local"
     """Identity of this worker; a restarted worker with the same id recovers the jobs it was running."""
     application_version: str = f"assetbridge-{__version__}"
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = JOB_RETRY
     scheduler_polling_interval: float = 5.0
     log_level: str = "WARNING"
 

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from assetbridge.runtime.ports import LANE_PRIORITY, DeadLetterSink, Handler, Lane
-from assetbridge.runtime.retry import Attempt, JobResult, RetryPolicy, attempt, run_job
+from assetbridge.runtime.retry import JOB_RETRY, Attempt, JobResult, attempt, run_job
 from assetbridge.runtime.schedules import ScheduleSpec
+from assetbridge.transport.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class InlineRunner:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._dead_letters = dead_letters
-        self._policy = policy or RetryPolicy()
+        self._policy = policy or JOB_RETRY
         self._sleep = sleep
         self._handlers: dict[str, Handler] = {}
         self._schedules: list[ScheduleSpec] = []

@@ -13,28 +13,13 @@ from typing import Any, Literal
 
 from assetbridge.errors import RateLimitedError, TransientError
 from assetbridge.transport.redaction import redact_text
+from assetbridge.transport.retry import RetryPolicy
 
 JobOutcome = Literal["done", "dead"]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    base_delay: float = 1.0
-    factor: float = 2.0
-    max_delay: float = 300.0
-
-    def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
-        if self.base_delay < 0 or self.max_delay < 0 or self.factor < 1:
-            raise ValueError("delays must be >= 0 and factor >= 1")
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        if retry_after is not None:
-            return max(0.0, retry_after)
-        return float(min(self.max_delay, self.base_delay * self.factor ** (attempt - 1)))
+# Jobs back off longer than single HTTP calls: a job is retried after the call-level retries gave up.
+JOB_RETRY = RetryPolicy(initial_interval=1.0, maximum_interval=300.0, maximum_attempts=6)
 
 
 @dataclass(frozen=True)
@@ -77,7 +62,7 @@ async def run_job(
     sleep: Callable[[float], Awaitable[None]],
     dead_letter: Callable[[str, int], Awaitable[None]],
 ) -> JobResult:
-    """Attempt until success, a permanent error or ``policy.max_attempts``; dead-letter on failure.
+    """Attempt until success, a permanent error or ``policy.maximum_attempts``; dead-letter on failure.
 
     The control flow depends only on what ``run_attempt`` returns, so a durable runner that checkpoints
     each attempt replays it deterministically after a crash.
@@ -89,7 +74,7 @@ async def run_job(
         if result.ok:
             return JobResult("done", number)
         error = result.error or "unknown error"
-        if not result.retryable or number >= policy.max_attempts:
+        if not result.retryable or policy.gives_up(number):
             if result.retryable:
                 error = f"gave up after {number} attempts: {error}"
             await dead_letter(error, number)
