@@ -81,3 +81,23 @@ def test_transient_faults_are_retried_and_a_persistent_one_holds_the_cursor(benc
     assert healed.ok and healed.summary["writes_iconik"] == 1
     assert bench.metadata(pairs[record_id])["campaign"] == ["After the outage"]
     assert len([a for a in bench.iconik_assets() if a.get("external_id") == record_id]) == 1
+
+
+def test_a_purged_iconik_asset_tombstones_its_link_and_the_record_is_paired_again(bench: Bench) -> None:
+    pairs = linked(bench, bench.sync())
+    record_id = next(iter(pairs))
+    identifier = media_assets(bench)[record_id]["SystemIdentifier"]
+    assert bench.iconik.delete(f"/API/assets/v1/assets/{pairs[record_id]}/").status_code in (200, 204)
+    assert bench.iconik.delete(f"/API/assets/v1/assets/{pairs[record_id]}/purge/").status_code in (200, 204)
+    bench.advance(2)
+    bench.ol_update(identifier, "AB.Campaign", "Orphaned")
+    failed = bench.sync()
+    assert not failed.ok
+    assert any(r["action"] == "tombstone" for r in bench.audit(record_id))
+    bench.advance(2)
+    bench.ol_update(identifier, "AB.Campaign", "Paired again")
+    again = bench.sync()
+    assert again.ok and again.summary["created"] == 1
+    [asset] = [a for a in bench.iconik_assets() if a.get("external_id") == record_id]
+    assert asset["id"] != pairs[record_id]
+    assert bench.metadata(asset["id"])["campaign"] == ["Paired again"]

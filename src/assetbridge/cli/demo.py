@@ -84,7 +84,15 @@ def demo(
     server.start()
     try:
         info = server.info()
-        env = _environment(info, Path(str(info["data_dir"])).resolve() / "assetbridge-demo.db")
+        state_path = Path(str(info["data_dir"])).resolve() / "assetbridge-demo.db"
+        # the sandbox is seeded afresh on every start, so the demo's state starts afresh too
+        for stale in (
+            state_path,
+            state_path.with_name(state_path.name + "-wal"),
+            state_path.with_name(state_path.name + "-shm"),
+        ):
+            stale.unlink(missing_ok=True)
+        env = _environment(info, state_path)
         os.environ.update(env)
         click.echo(describe(server))
         loaded = load(config_path)

@@ -252,3 +252,10 @@ def find_link(db: Database, *, record_id: str | None = None, asset_id: str | Non
         if asset_id is not None:
             return uow.links.get_by_asset_id(asset_id)
         return None
+
+
+def tombstone_link(db: Database, link_id: int, reason: str) -> None:
+    """Retire a link whose iconik asset is gone (kept for history; the record may be paired again)."""
+    with db.unit_of_work() as uow:
+        uow.links.tombstone(link_id, reason)
+        uow.audit.record(actions.TOMBSTONE, link_id=link_id, reason=reason, flow=FLOW)

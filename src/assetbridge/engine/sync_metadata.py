@@ -20,7 +20,8 @@ from assetbridge.connectors.orangelogic.records import IDENTIFIER
 from assetbridge.domain.plan import SyncPlan, iconik_values_from, plan_asset
 from assetbridge.engine.capture import parse_time
 from assetbridge.engine.context import OL_MODEL, SyncContext
-from assetbridge.engine.records import CursorMove, load_bases, record_plan
+from assetbridge.engine.records import CursorMove, load_bases, record_plan, tombstone_link
+from assetbridge.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,13 @@ async def sync_pair(
 ) -> SyncPlan:
     """Read, plan, and (unless ``dry_run``) write and record one linked pair; returns the plan."""
     now = datetime.now(UTC)
-    values = await read_pair(ctx, system_identifier, asset_id, ol_asset)
+    try:
+        values = await read_pair(ctx, system_identifier, asset_id, ol_asset)
+    except NotFoundError as error:
+        if error.system == "iconik" and not dry_run:
+            reason = f"iconik asset {asset_id} no longer exists"
+            await ctx.db_call(tombstone_link, ctx.db, link_id, reason)
+        raise
     plan = await plan_pair(ctx, link_id, values, now=now)
     if dry_run:
         return plan
