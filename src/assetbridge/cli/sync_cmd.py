@@ -218,7 +218,7 @@ def status(config_path: Path, as_json: bool) -> None:
     for cursor in data["cursors"]:
         click.echo(
             f"cursor {cursor['system']}/{cursor['stream']}: {cursor['position']}"
-            f" (lag {cursor['lag_seconds']} s)"
+            f" (lag {cursor['lag_seconds']} s, advanced {cursor['advanced_at']})"
         )
     if not data["cursors"]:
         click.echo("no sync pass has run yet")

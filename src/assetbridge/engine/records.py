@@ -210,15 +210,16 @@ def link_pair(
 ) -> int:
     """Store the crosswalk row (and audit the create and the link) in one unit of work."""
     with db.unit_of_work() as uow:
+        link = uow.links.link(record_id, asset_id, system_identifier=system_identifier, flow=FLOW)
         if created:
             uow.audit.record(
                 actions.CREATE,
+                link_id=link.id,
                 system="iconik",
                 after={"asset_id": asset_id, "external_id": record_id, "title": title},
                 reason="first sync: no iconik asset with this external_id",
                 flow=FLOW,
             )
-        link = uow.links.link(record_id, asset_id, system_identifier=system_identifier, flow=FLOW)
         uow.audit.record(
             actions.LINK,
             link_id=link.id,

@@ -21,6 +21,7 @@ def status(db: Database, *, now: datetime | None = None) -> dict[str, Any]:
                 "stream": c.stream,
                 "position": c.position_time.isoformat() if c.position_time else None,
                 "lag_seconds": round((now - c.position_time).total_seconds(), 1) if c.position_time else None,
+                "advanced_at": c.updated_at.isoformat() if c.updated_at else None,
             }
             for c in uow.cursors.all()
         ]
