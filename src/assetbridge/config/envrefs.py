@@ -47,7 +47,12 @@ class Expanded:
     sources: dict[Path_, list[str]] = field(default_factory=dict)  # path → variables it was read from
 
 
+RECEIVER_SECRET_KEYS = frozenset({"iconik_secret", "orangelogic_secrets"})
+
+
 def _is_secret(path: Path_) -> bool:
+    if len(path) >= 2 and path[0] == "receiver":
+        return path[1] in RECEIVER_SECRET_KEYS
     return bool(path) and path[0] == "connections" and isinstance(path[-1], str) and path[-1] in SECRET_KEYS
 
 

@@ -2,6 +2,13 @@
 
 String fields are strict (a number or boolean where text is expected is an error asking for quotes),
 so what the YAML file says is what the engine gets.
+
+``receiver`` (used by ``assetbridge run`` only): where the webhook receiver listens (``host``, ``port``),
+the URL iconik and Orange Logic reach it at (``public_url``, default ``http://host:port``), the secret
+header value AssetBridge registers with its own iconik webhooks (``iconik_secret``) and the Orange Logic
+webhook signing secrets (``orangelogic_secrets``: the current one, plus the previous one during a
+rotation) — secrets as ``${ENV_VAR}`` references; ``register_iconik_webhooks`` and
+``webhook_check_interval_seconds`` (how often FAILING iconik webhooks are looked for and re-enabled).
 """
 
 from __future__ import annotations
@@ -158,6 +165,24 @@ class MetadataSyncFlow(_Model):
     )
 
 
+class ReceiverConfig(_Model):
+    host: Text = Field("127.0.0.1", description="address the webhook receiver listens on")
+    port: int = Field(8790, ge=0, le=65535, description="port the webhook receiver listens on (0: any free)")
+    public_url: HttpUrl | None = Field(
+        None, description="URL the senders reach the receiver at (default http://host:port)"
+    )
+    iconik_secret: SecretStr | None = Field(
+        None, description="${ENV_VAR} reference: secret header value of AssetBridge's iconik webhooks"
+    )
+    orangelogic_secrets: list[SecretStr] = Field(
+        default_factory=list, description="${ENV_VAR} references: Orange Logic webhook signing secrets"
+    )
+    register_iconik_webhooks: bool = Field(True, description="create/repair AssetBridge's iconik webhooks")
+    webhook_check_interval_seconds: float = Field(
+        300.0, gt=0, description="how often FAILING iconik webhooks are looked for and re-enabled"
+    )
+
+
 class Flows(_Model):
     metadata_sync: MetadataSyncFlow = MetadataSyncFlow()
 
@@ -176,3 +201,4 @@ class AssetBridgeConfig(_Model):
     field_map: FieldMapConfig
     flows: Flows = Flows()
     policies: Policies = Policies()
+    receiver: ReceiverConfig = ReceiverConfig()
