@@ -40,6 +40,8 @@ test: install system-deps lint typecheck unit
 bench: install
 	$(PY) bench/iconik_backfill.py
 	$(PY) bench/iconik_transfer.py
+	$(PY) bench/orangelogic_incremental.py
+	$(PY) bench/orangelogic_upload.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .sandbox-data
