@@ -51,10 +51,10 @@ def sandbox_overrides(size: int) -> dict[str, Any]:
     return {"catalog_size": size, "media": "synthetic", "iconik": {"rate_limit": SETUP_LIMIT}}
 
 
-def loaded_config(
+def write_config(
     info: dict[str, Any], state_url: str, tmp: Path, debounce: float | None = None
-) -> LoadedConfig:
-    """``examples/sandbox.yaml`` pointed at the running sandbox (same env vars as the README)."""
+) -> tuple[Path, dict[str, str]]:
+    """``examples/sandbox.yaml`` (in ``tmp``) and the env vars pointing it at the running sandbox."""
     document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     if debounce is not None:
         document["flows"]["metadata_sync"]["debounce_seconds"] = debounce
@@ -69,6 +69,11 @@ def loaded_config(
         "ASSETBRIDGE_OL_CLIENT_SECRET": info["orangelogic"]["client_secret"],
         "ASSETBRIDGE_STATE_URL": state_url,
     }
+    return path, env
+
+
+def loaded_config(info: dict[str, Any], state_url: str, tmp: Path) -> LoadedConfig:
+    path, env = write_config(info, state_url, tmp)
     return load_config(path, env)
 
 
