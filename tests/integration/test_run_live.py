@@ -277,3 +277,20 @@ def test_orangelogic_edit_reaches_iconik_through_its_webhook(service: Service) -
     wait_for(lambda: service.metadata(asset_id).get("campaign") == ["From Orange Logic"], 10, "iconik write")
     assert service.stop() == 0
     assert "assetbridge stopped" in service.output()
+
+
+def test_on_postgresql_an_iconik_edit_reaches_orangelogic(
+    sandbox_factory: Any, tmp_path: Path, postgres_url: str
+) -> None:
+    """State and DBOS's system tables in one PostgreSQL database."""
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    flow = {"debounce_seconds": 0.2, "poll_interval_seconds": 1800, "reconcile_interval_seconds": 3600}
+    svc = Service(server, tmp_path, flow, postgres_url)
+    try:
+        svc.start()
+        record_id, asset_id = sorted(svc.first_pass_done().items())[0]
+        svc.put_metadata(asset_id, "campaign", ["On PostgreSQL"])
+        wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "On PostgreSQL", 10, "OL write")
+        assert svc.stop() == 0
+    finally:
+        svc.close()
