@@ -52,7 +52,14 @@ def wait_for(check: Callable[[], Any], timeout: float, what: str, every: float =
 class Service:
     """A seeded sandbox, a config for it and ``assetbridge run`` as a subprocess (restartable)."""
 
-    def __init__(self, server: Any, tmp_path: Path, flow: dict[str, Any], state_url: str) -> None:
+    def __init__(
+        self,
+        server: Any,
+        tmp_path: Path,
+        flow: dict[str, Any],
+        state_url: str,
+        receiver: dict[str, Any] | None = None,
+    ) -> None:
         self.server = server
         self.tmp_path = tmp_path
         self.port = free_port()
@@ -73,6 +80,7 @@ class Service:
             "port": self.port,
             "iconik_secret": "${TEST_ICONIK_WEBHOOK_SECRET}",
             "orangelogic_secrets": ["${TEST_OL_WEBHOOK_SECRET}"],
+            **(receiver or {}),
         }
         self.config = tmp_path / "assetbridge.yaml"
         self.config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
@@ -291,6 +299,40 @@ def test_on_postgresql_an_iconik_edit_reaches_orangelogic(
         record_id, asset_id = sorted(svc.first_pass_done().items())[0]
         svc.put_metadata(asset_id, "campaign", ["On PostgreSQL"])
         wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "On PostgreSQL", 10, "OL write")
+        assert svc.stop() == 0
+    finally:
+        svc.close()
+
+
+def test_a_failing_iconik_webhook_is_re_enabled_and_reported(sandbox_factory: Any, tmp_path: Path) -> None:
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    flow = {"debounce_seconds": 0.2, "poll_interval_seconds": 1800, "reconcile_interval_seconds": 3600}
+    svc = Service(
+        server, tmp_path, flow, f"sqlite:///{tmp_path / 'state.db'}", {"webhook_check_interval_seconds": 1}
+    )
+    try:
+        svc.start()
+        record_id, asset_id = sorted(svc.first_pass_done().items())[0]
+        hooks = svc.get("/API/notifications/v1/webhooks/")["objects"]
+        ours = [h for h in hooks if h["name"] == "assetbridge:assets:metadata"]
+        assert len(ours) == 1 and ours[0]["url"].endswith("/webhooks/iconik")
+        hook = ours[0]
+        body = {
+            k: hook[k] for k in ("event_type", "realm", "url", "name", "headers") if hook.get(k) is not None
+        }
+        response = svc.iconik.put(
+            f"/API/notifications/v1/webhooks/{hook['id']}/", json={**body, "status": "FAILING"}
+        )
+        assert response.status_code == 200, response.text
+
+        def status() -> str:
+            return str(svc.get(f"/API/notifications/v1/webhooks/{ours[0]['id']}/")["status"])
+
+        wait_for(lambda: status() == "ENABLED", 10, "the webhook to be re-enabled")
+        assert "assetbridge:assets:metadata" in svc.output() and "was FAILING" in svc.output()
+        svc.put_metadata(asset_id, "campaign", ["After Repair"])
+        wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "After Repair", 10, "OL write")
+        assert ICONIK_SECRET not in svc.output()
         assert svc.stop() == 0
     finally:
         svc.close()
