@@ -1,0 +1,74 @@
+"""``assetbridge run`` on PostgreSQL, and its watch over AssetBridge's own iconik webhooks."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+
+def _support() -> ModuleType:
+    path = Path(__file__).resolve().parent / "test_run_live.py"
+    spec = importlib.util.spec_from_file_location("run_live_support_service", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+support = _support()
+Service = support.Service
+wait_for = support.wait_for
+ICONIK_SECRET = support.ICONIK_SECRET
+
+
+def test_on_postgresql_an_iconik_edit_reaches_orangelogic(
+    sandbox_factory: Any, tmp_path: Path, postgres_url: str
+) -> None:
+    """State and DBOS's system tables in one PostgreSQL database."""
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    flow = {"debounce_seconds": 0.2, "poll_interval_seconds": 1800, "reconcile_interval_seconds": 3600}
+    svc = Service(server, tmp_path, flow, postgres_url)
+    try:
+        svc.start()
+        record_id, asset_id = sorted(svc.first_pass_done().items())[0]
+        svc.put_metadata(asset_id, "campaign", ["On PostgreSQL"])
+        wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "On PostgreSQL", 10, "OL write")
+        assert svc.stop() == 0
+    finally:
+        svc.close()
+
+
+def test_a_failing_iconik_webhook_is_re_enabled_and_reported(sandbox_factory: Any, tmp_path: Path) -> None:
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    flow = {"debounce_seconds": 0.2, "poll_interval_seconds": 1800, "reconcile_interval_seconds": 3600}
+    svc = Service(
+        server, tmp_path, flow, f"sqlite:///{tmp_path / 'state.db'}", {"webhook_check_interval_seconds": 1}
+    )
+    try:
+        svc.start()
+        record_id, asset_id = sorted(svc.first_pass_done().items())[0]
+        hooks = svc.get("/API/notifications/v1/webhooks/")["objects"]
+        ours = [h for h in hooks if h["name"] == "assetbridge:assets:metadata"]
+        assert len(ours) == 1 and ours[0]["url"].endswith("/webhooks/iconik")
+        hook = ours[0]
+        body = {
+            k: hook[k] for k in ("event_type", "realm", "url", "name", "headers") if hook.get(k) is not None
+        }
+        response = svc.iconik.put(
+            f"/API/notifications/v1/webhooks/{hook['id']}/", json={**body, "status": "FAILING"}
+        )
+        assert response.status_code == 200, response.text
+
+        def status() -> str:
+            return str(svc.get(f"/API/notifications/v1/webhooks/{ours[0]['id']}/")["status"])
+
+        wait_for(lambda: status() == "ENABLED", 10, "the webhook to be re-enabled")
+        assert "assetbridge:assets:metadata" in svc.output() and "was FAILING" in svc.output()
+        svc.put_metadata(asset_id, "campaign", ["After Repair"])
+        wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "After Repair", 10, "OL write")
+        assert ICONIK_SECRET not in svc.output()
+        assert svc.stop() == 0
+    finally:
+        svc.close()
