@@ -56,8 +56,8 @@ def test_a_failing_iconik_webhook_is_re_enabled_and_reported(sandbox_factory: An
         body = {
             k: hook[k] for k in ("event_type", "realm", "url", "name", "headers") if hook.get(k) is not None
         }
-        response = svc.iconik.put(
-            f"/API/notifications/v1/webhooks/{hook['id']}/", json={**body, "status": "FAILING"}
+        response = svc.call(
+            "PUT", f"/API/notifications/v1/webhooks/{hook['id']}/", json={**body, "status": "FAILING"}
         )
         assert response.status_code == 200, response.text
 
@@ -69,6 +69,40 @@ def test_a_failing_iconik_webhook_is_re_enabled_and_reported(sandbox_factory: An
         svc.put_metadata(asset_id, "campaign", ["After Repair"])
         wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "After Repair", 10, "OL write")
         assert ICONIK_SECRET not in svc.output()
+        assert svc.stop() == 0
+    finally:
+        svc.close()
+
+
+def test_a_lost_webhook_is_repaired_by_scheduled_reconciliation(sandbox_factory: Any, tmp_path: Path) -> None:
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    flow = {"debounce_seconds": 0.2, "poll_interval_seconds": 1800, "reconcile_interval_seconds": 3}
+    svc = Service(
+        server,
+        tmp_path,
+        flow,
+        f"sqlite:///{tmp_path / 'state.db'}",
+        {"webhook_check_interval_seconds": 3600},
+    )
+    try:
+        svc.start()
+        record_id, asset_id = sorted(svc.first_pass_done().items())[0]
+        # every delivery from now on is lost: our webhooks point nowhere
+        for hook in svc.get("/API/notifications/v1/webhooks/")["objects"]:
+            body = {k: hook[k] for k in ("event_type", "realm", "name", "headers") if hook.get(k) is not None}
+            response = svc.call(
+                "PUT",
+                f"/API/notifications/v1/webhooks/{hook['id']}/",
+                json={**body, "url": "http://127.0.0.1:9/lost", "status": "ENABLED"},
+            )
+            assert response.status_code == 200, response.text
+        svc.put_metadata(asset_id, "campaign", ["Repaired By Reconcile"])
+        wait_for(
+            lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "Repaired By Reconcile",
+            15,
+            "reconciliation to carry the edit",
+        )
+        wait_for(lambda: "reconciliation queued" in svc.output(), 10, "the sweep over every linked pair")
         assert svc.stop() == 0
     finally:
         svc.close()

@@ -104,6 +104,19 @@ def resolve_target(db: Database, target: EventTarget) -> Resolution:
     return Resolution(pair_key(link.record_id), {"record_id": link.record_id, "link_id": link.id})
 
 
+def live_record_ids(db: Database, page: int = 1000) -> list[str]:
+    """The Orange Logic record of every live (not tombstoned) link, for a reconciliation sweep."""
+    records: list[str] = []
+    after = 0
+    while True:
+        with db.unit_of_work() as uow:
+            links = uow.links.list_live(flow=FLOW, after_id=after, limit=page)
+            records += [link.record_id for link in links]
+            if len(links) < page:
+                return records
+            after = links[-1].id
+
+
 SyncOutcome = Literal["synced", "unlinked", "failed"]
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from assetbridge.engine.dispatch import (
     Debouncer,
     UnmappableEvent,
     event_target,
+    live_record_ids,
     pair_key,
     resolve_target,
     sync_record,
@@ -135,7 +137,7 @@ class Service:
         flow = self.loaded.config.flows.metadata_sync
         runner.register("sync_pair", self.sync_pair_job)
         runner.register("poll", self.pass_job)
-        runner.register("reconcile", self.pass_job)
+        runner.register("reconcile", self.reconcile_job)
         runner.register("drain_inbox", self.drain_job)
         runner.schedule(ScheduleSpec("poll", "poll", schedule_seconds(flow.poll_interval_seconds)))
         runner.schedule(
@@ -226,6 +228,18 @@ class Service:
         async with self.lock:
             report = await run_pass(self.ctx)
         log.info("sync pass done", **report.summary)
+
+    async def reconcile_job(self, payload: dict[str, Any]) -> None:
+        """A pass (new and changed records), then every linked pair re-read on the backfill lane: repairs
+        drift that neither a webhook nor a cursor reported. Re-running it (recovery) queues nothing twice."""
+        await self.pass_job(payload)
+        records = await self.ctx.db_call(live_record_ids, self.ctx.db)
+        run_id = f"reconcile-{payload.get('scheduled_at') or uuid.uuid4().hex}"
+        for record_id in records:
+            await self.runner.submit(
+                "sync_pair", pair_key(record_id), {"record_id": record_id}, lane="backfill", run_id=run_id
+            )
+        log.info("reconciliation queued", pairs=len(records))
 
     async def sync_pair_job(self, payload: dict[str, Any]) -> None:
         record_id = str(payload["record_id"])
