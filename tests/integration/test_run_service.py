@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import socket
+import subprocess
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+
+import httpx
 
 
 def _support() -> ModuleType:
@@ -40,7 +44,9 @@ def test_on_postgresql_an_iconik_edit_reaches_orangelogic(
         svc.close()
 
 
-def test_a_failing_iconik_webhook_is_re_enabled_and_reported(sandbox_factory: Any, tmp_path: Path) -> None:
+def test_a_failing_iconik_webhook_is_re_enabled_and_an_unmappable_event_quarantined(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
     server = sandbox_factory(catalog_size=8, media="synthetic")
     flow = {"debounce_seconds": 0.2, "poll_interval_seconds": 1800, "reconcile_interval_seconds": 3600}
     svc = Service(
@@ -69,6 +75,28 @@ def test_a_failing_iconik_webhook_is_re_enabled_and_reported(sandbox_factory: An
         svc.put_metadata(asset_id, "campaign", ["After Repair"])
         wait_for(lambda: svc.ol_record(record_id)["Fields"]["AB.Campaign"] == "After Repair", 10, "OL write")
         assert ICONIK_SECRET not in svc.output()
+
+        # an authenticated event that names no asset is kept, quarantined with why, and nothing crashes
+        bad = {"event_type": "assets", "realm": "metadata", "request_id": "no-object-id"}
+        response = httpx.post(
+            f"http://127.0.0.1:{svc.port}/webhooks/iconik",
+            json=bad,
+            headers={"X-AssetBridge-Secret": ICONIK_SECRET},
+            timeout=5,
+        )
+        assert response.status_code == 202, response.text
+
+        def quarantined() -> str | None:
+            db = svc.db()
+            try:
+                with db.unit_of_work() as uow:
+                    item = uow.inbox.get_by_event_id("iconik", "no-object-id")
+                    return item.error if item is not None and item.status == "quarantined" else None
+            finally:
+                db.dispose()
+
+        assert "without object_id" in wait_for(quarantined, 10, "the event to be quarantined")
+        assert not svc.proc_died()
         assert svc.stop() == 0
     finally:
         svc.close()
@@ -106,3 +134,22 @@ def test_a_lost_webhook_is_repaired_by_scheduled_reconciliation(sandbox_factory:
         assert svc.stop() == 0
     finally:
         svc.close()
+
+
+def test_a_receiver_port_in_use_is_a_clear_error(sandbox_factory: Any, tmp_path: Path) -> None:
+    server = sandbox_factory(catalog_size=8, media="synthetic")
+    flow = {"poll_interval_seconds": 1800, "reconcile_interval_seconds": 3600}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        svc = Service(server, tmp_path, flow, f"sqlite:///{tmp_path / 'state.db'}", {"port": port})
+        try:
+            result = subprocess.run(
+                svc.command("run"), capture_output=True, text=True, env=svc.env, timeout=60, cwd=tmp_path
+            )
+        finally:
+            svc.close()
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
