@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
+from assetbridge.cli.main import cli
 from assetbridge.engine.dispatch import Debouncer, EventTarget, UnmappableEvent, event_target
 from assetbridge.runtime.app import system_database_url
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sandbox.yaml"
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
@@ -78,3 +83,15 @@ def test_the_dbos_system_database_sits_next_to_a_sqlite_state_file() -> None:
     assert system_database_url("sqlite:////data/ab.db") == "sqlite:////data/ab.db.dbos.sqlite"
     pg = "postgresql+psycopg://u@127.0.0.1:5432/ab"
     assert system_database_url(pg) == pg
+
+
+def test_an_interval_without_a_cron_form_names_the_key(tmp_path: Path) -> None:
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    document["flows"]["metadata_sync"]["poll_interval_seconds"] = 45
+    config = tmp_path / "assetbridge.yaml"
+    config.write_text(yaml.safe_dump(document), encoding="utf-8")
+    env = {"ASSETBRIDGE_ICONIK_AUTH_TOKEN": "t", "ASSETBRIDGE_OL_CLIENT_SECRET": "s"}
+    result = CliRunner().invoke(cli, ["run", "--config", str(config)], env=env)
+    assert result.exit_code == 2, result.output
+    assert "flows.metadata_sync.poll_interval_seconds" in result.output
+    assert "divides 60" in result.output

@@ -18,14 +18,22 @@ from typing import Any
 import click
 from pydantic import SecretStr
 
-from assetbridge.cli.sync_cmd import EXIT_FAILED, EXIT_OK, config_option, load, with_context
+from assetbridge.cli.sync_cmd import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    config_option,
+    load,
+    with_context,
+)
 from assetbridge.config import LoadedConfig
 from assetbridge.engine.context import SyncContext
 from assetbridge.engine.dispatch import sync_record
 from assetbridge.engine.inbox_port import InboxPort
 from assetbridge.engine.sync_pass import run_pass
-from assetbridge.errors import AssetBridgeError
-from assetbridge.runtime.app import Receiver, RunOptions, Service, StartReceiver
+from assetbridge.errors import AssetBridgeError, ConfigError
+from assetbridge.runtime.app import Receiver, RunOptions, Service, StartReceiver, schedules
 from assetbridge.runtime.dead_letters import StateDeadLetters
 from assetbridge.web.app import create_web_app
 from assetbridge.web.server import WebServer
@@ -52,6 +60,11 @@ def receiver_starter(loaded: LoadedConfig) -> StartReceiver:
 def run(config_path: Path, executor_id: str) -> None:
     """Run the webhook receiver, the pollers and the durable workers until stopped (Ctrl-C)."""
     loaded = load(config_path)
+    try:
+        schedules(loaded)
+    except ConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_INVALID)
     service = Service(loaded, receiver_starter(loaded), RunOptions(executor_id=executor_id))
 
     async def go() -> None:
@@ -70,7 +83,7 @@ def run(config_path: Path, executor_id: str) -> None:
         asyncio.run(go())
     except (AssetBridgeError, OSError) as error:
         click.echo(f"error: {loaded.redact(str(error))}", err=True)
-        sys.exit(3)
+        sys.exit(EXIT_UNREACHABLE)
     click.echo("assetbridge stopped")
 
 

@@ -48,10 +48,10 @@ from assetbridge.engine.dispatch import (
 from assetbridge.engine.inbox_port import DatabaseInbox, InboxPort
 from assetbridge.engine.sync_pass import run_pass
 from assetbridge.engine.webhook_admin import check_iconik_webhooks, ensure_iconik_webhooks
-from assetbridge.errors import AssetBridgeError
+from assetbridge.errors import AssetBridgeError, ConfigError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_id
 from assetbridge.runtime.dead_letters import StateDeadLetters
-from assetbridge.runtime.schedules import ScheduleSpec
+from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 from assetbridge.state import Database
 
 log = structlog.get_logger("assetbridge.run")
@@ -73,6 +73,27 @@ def system_database_url(state_url: str) -> str:
 
 def schedule_seconds(value: float) -> int:
     return max(1, round(value))
+
+
+def schedules(loaded: LoadedConfig) -> list[ScheduleSpec]:
+    """The periodic jobs of the metadata flow; an interval without a cron form is a ``ConfigError``
+    naming the file and key."""
+    flow = loaded.config.flows.metadata_sync
+    specs = [
+        ("poll", "poll_interval_seconds", flow.poll_interval_seconds),
+        ("reconcile", "reconcile_interval_seconds", flow.reconcile_interval_seconds),
+    ]
+    out: list[ScheduleSpec] = []
+    for kind, key, seconds in specs:
+        every = schedule_seconds(seconds)
+        try:
+            interval_to_cron(every)
+        except ConfigError as error:
+            message = str(error).removeprefix("every: ")
+            raise ConfigError(message, file=str(loaded.path), key=f"flows.metadata_sync.{key}") from None
+        out.append(ScheduleSpec(kind, kind, every))
+    out.append(ScheduleSpec("drain_inbox", "drain_inbox", DRAIN_SCHEDULE_SECONDS, lane="live"))
+    return out
 
 
 class Receiver(Protocol):
@@ -134,16 +155,12 @@ class Service:
         return self._runner
 
     def register(self, runner: DbosRunner) -> None:
-        flow = self.loaded.config.flows.metadata_sync
         runner.register("sync_pair", self.sync_pair_job)
         runner.register("poll", self.pass_job)
         runner.register("reconcile", self.reconcile_job)
         runner.register("drain_inbox", self.drain_job)
-        runner.schedule(ScheduleSpec("poll", "poll", schedule_seconds(flow.poll_interval_seconds)))
-        runner.schedule(
-            ScheduleSpec("reconcile", "reconcile", schedule_seconds(flow.reconcile_interval_seconds))
-        )
-        runner.schedule(ScheduleSpec("drain_inbox", "drain_inbox", DRAIN_SCHEDULE_SECONDS, lane="live"))
+        for spec in schedules(self.loaded):
+            runner.schedule(spec)
 
     async def run(self, stop: asyncio.Event, on_ready: Callable[[str], None] | None = None) -> None:
         loaded = self.loaded
