@@ -96,6 +96,16 @@ def test_a_failing_iconik_webhook_is_re_enabled_and_an_unmappable_event_quaranti
                 db.dispose()
 
         assert "without object_id" in wait_for(quarantined, 10, "the event to be quarantined")
+
+        # a webhook of ours deleted behind our back is registered again by the periodic check
+        entity = next(h for h in hooks if h["name"] == "assetbridge:assets:entity")
+        assert svc.call("DELETE", f"/API/notifications/v1/webhooks/{entity['id']}/").status_code in (200, 204)
+
+        def entity_hooks() -> list[Any]:
+            found = svc.get("/API/notifications/v1/webhooks/")["objects"]
+            return [h for h in found if h["name"] == "assetbridge:assets:entity" and h["status"] == "ENABLED"]
+
+        assert len(wait_for(entity_hooks, 10, "the deleted webhook to come back")) == 1
         assert not svc.proc_died()
         assert svc.stop() == 0
     finally:

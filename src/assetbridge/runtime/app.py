@@ -59,6 +59,7 @@ log = structlog.get_logger("assetbridge.run")
 INBOX_LEASE = timedelta(seconds=30)
 DRAIN_EVERY = 0.2
 DRAIN_SCHEDULE_SECONDS = 10
+FAILED_ROUND_PAUSE = 5.0
 
 
 def system_database_url(state_url: str) -> str:
@@ -125,7 +126,7 @@ class RunOptions:
 
 
 class Service:
-    """One running AssetBridge: ``await Service(loaded).run(stop)`` until ``stop`` is set."""
+    """One running AssetBridge: ``await Service(loaded, start_receiver).run(stop)`` until ``stop`` is set."""
 
     def __init__(
         self, loaded: LoadedConfig, start_receiver: StartReceiver, options: RunOptions | None = None
@@ -141,6 +142,7 @@ class Service:
         self.iconik_secret = receiver.iconik_secret or SecretStr(secrets.token_urlsafe(24))
         self.lock = asyncio.Lock()
         self.url = ""
+        self.webhook_url = ""
         self._ctx: SyncContext | None = None
         self._runner: DbosRunner | None = None
 
@@ -196,17 +198,10 @@ class Service:
         try:
             await runner.start(handler_loop=asyncio.get_running_loop())
             if receiver.register_iconik_webhooks:
-                result = await ensure_iconik_webhooks(
-                    ctx.iconik, f"{public}/webhooks/iconik", self.iconik_secret.get_secret_value()
-                )
-                log.info(
-                    "iconik webhooks registered", created=len(result.created), updated=len(result.updated)
-                )
-                tasks.append(
-                    asyncio.create_task(
-                        self._every(receiver.webhook_check_interval_seconds, self.check_webhooks)
-                    )
-                )
+                self.webhook_url = f"{public}/webhooks/iconik"
+                await self.register_webhooks()
+                every = receiver.webhook_check_interval_seconds
+                tasks.append(asyncio.create_task(self._every(every, self.check_webhooks)))
             await runner.submit("poll", "poll", {"reason": "start-up"})
             tasks.append(asyncio.create_task(self._every(DRAIN_EVERY, self.drain_once)))
             log.info("assetbridge running", receiver=web.url, executor=self.options.executor_id)
@@ -226,13 +221,27 @@ class Service:
 
     async def _every(self, seconds: float, work: Callable[[], Awaitable[Any]]) -> None:
         while True:
+            pause = seconds
             try:
                 await work()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # a loop of the service must outlive one failed round
                 log.warning("background work failed", work=work.__name__, error=self.loaded.redact(str(exc)))
-            await asyncio.sleep(seconds)
+                pause = max(seconds, FAILED_ROUND_PAUSE)
+            await asyncio.sleep(pause)
+
+    async def register_webhooks(self) -> None:
+        """Create or repair our iconik webhooks; iconik being unreachable is logged, not fatal (polling
+        covers the gap and the periodic check registers them once iconik answers)."""
+        try:
+            result = await ensure_iconik_webhooks(
+                self.ctx.iconik, self.webhook_url, self.iconik_secret.get_secret_value()
+            )
+        except AssetBridgeError as error:
+            log.warning("iconik webhooks not registered", error=self.loaded.redact(str(error)))
+            return
+        log.info("iconik webhooks registered", created=len(result.created), updated=len(result.updated))
 
     async def check_webhooks(self) -> None:
         health = await check_iconik_webhooks(
@@ -240,6 +249,8 @@ class Service:
         )
         for line in health.lines():
             (log.info if health.ok else log.warning)(line)
+        if health.missing or health.disabled:
+            await self.register_webhooks()
 
     async def pass_job(self, payload: dict[str, Any]) -> None:
         async with self.lock:
