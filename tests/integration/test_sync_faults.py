@@ -101,3 +101,63 @@ def test_a_purged_iconik_asset_tombstones_its_link_and_the_record_is_paired_agai
     [asset] = [a for a in bench.iconik_assets() if a.get("external_id") == record_id]
     assert asset["id"] != pairs[record_id]
     assert bench.metadata(asset["id"])["campaign"] == ["Paired again"]
+
+
+def test_a_storm_of_mixed_faults_on_both_sides_ends_converged_without_duplicates(bench: Bench) -> None:
+    """5xx, 429 storms (with and without Retry-After), resets and truncated bodies on both systems during
+    a first sync and a round of edits; after the storm, passes repeat until one is clean: every record
+    has exactly one iconik asset, every edit arrived, nothing is left to write."""
+    records = media_assets(bench)
+    storm = [
+        {"kind": "status", "status": 503, "probability": 0.08},
+        {"kind": "rate_limit", "probability": 0.05, "retry_after": 1},
+        {"kind": "rate_limit", "probability": 0.03},
+        {"kind": "reset", "probability": 0.04},
+        {"kind": "truncate", "probability": 0.04},
+    ]
+    faults(bench, "iconik", storm)
+    faults(bench, "orangelogic", storm)
+    reports = [bench.sync() for _ in range(2)]  # some pairs may fail while the storm lasts
+
+    faults(bench, "iconik", [])
+    faults(bench, "orangelogic", [])
+    pairs: dict[str, str] = {}
+    for report in reports:
+        pairs.update(linked(bench, report))
+    for _ in range(4):
+        report = bench.sync()
+        pairs.update(linked(bench, report))
+        if report.ok and report.summary["created"] == 0:
+            break
+    by_external: dict[str, list[str]] = {}
+    for asset in bench.iconik_assets():
+        if asset.get("external_id"):
+            by_external.setdefault(asset["external_id"], []).append(asset["id"])
+    assert set(by_external) == set(records)
+    assert all(len(ids) == 1 for ids in by_external.values()), by_external
+
+    # a round of edits on both sides under the storm, then quiet passes until converged
+    bench.advance(2)
+    ol_edited = sorted(records)[:3]
+    for n, record_id in enumerate(ol_edited):
+        bench.ol_update(records[record_id]["SystemIdentifier"], "AB.Campaign", f"Storm OL {n}")
+    iconik_edited = sorted(records)[3:6]
+    for n, record_id in enumerate(iconik_edited):
+        bench.put_metadata(by_external[record_id][0], "campaign", [f"Storm iconik {n}"])
+    faults(bench, "iconik", storm)
+    faults(bench, "orangelogic", storm)
+    bench.sync()
+    faults(bench, "iconik", [])
+    faults(bench, "orangelogic", [])
+    for _ in range(4):
+        if bench.sync().ok:
+            break
+    final = bench.sync()
+    assert final.ok and final.summary["writes_iconik"] == final.summary["writes_orangelogic"] == 0
+    snapshot = bench.ol_snapshot()
+    for n, record_id in enumerate(ol_edited):
+        assert bench.metadata(by_external[record_id][0])["campaign"] == [f"Storm OL {n}"]
+    for n, record_id in enumerate(iconik_edited):
+        assert snapshot[record_id]["Fields"]["AB.Campaign"] == f"Storm iconik {n}"
+    assert sum(len(ids) for ids in by_external.values()) == len(records)
+    assert len([a for a in bench.iconik_assets() if a.get("external_id")]) == len(records)
