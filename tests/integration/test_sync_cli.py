@@ -47,6 +47,12 @@ def test_sync_plan_status_history_and_exit_codes(sandbox_factory: Any, tmp_path:
     status = run(env, "status", "--config", config, "--json")
     data = json.loads(status.output)
     assert data["links"] == 8 and {c["system"] for c in data["cursors"]} == {"orangelogic", "iconik"}
+    # nothing ran `assetbridge run`, so none of AssetBridge's iconik webhooks exist: the live check says so
+    assert data["webhooks"]["enabled"] == [] and data["webhooks"]["missing"]
+    text = run(env, "status", "--config", config)
+    assert "iconik webhooks: 0 enabled" in text.output and "is missing" in text.output
+    offline = json.loads(run(env, "status", "--config", config, "--json", "--offline").output)
+    assert "webhooks" not in offline
 
     record_id = json.loads(planned.output)["assets"][0]["record_id"]
     history = run(env, "history", record_id, "--config", config)

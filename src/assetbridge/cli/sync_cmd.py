@@ -23,6 +23,7 @@ from assetbridge.engine.reports import open_conflicts
 from assetbridge.engine.reports import status as status_data
 from assetbridge.engine.resolve import Take, resolve_conflict
 from assetbridge.engine.sync_pass import PassReport, run_pass
+from assetbridge.engine.webhook_admin import check_iconik_webhooks
 from assetbridge.errors import ApiError, AssetBridgeError
 from assetbridge.state import Database
 
@@ -207,11 +208,18 @@ def conflicts_resolve(conflict_id: int, take: Take, value: str | None, config_pa
 @click.command()
 @config_option
 @json_option
-def status(config_path: Path, as_json: bool) -> None:
-    """Cursors and lag per side, links, open conflicts, dead letters, webhook inbox."""
-    db = _db(load(config_path))
+@click.option("--offline", is_flag=True, help="Only the state database; skip the live iconik webhook check.")
+def status(config_path: Path, as_json: bool, offline: bool) -> None:
+    """Cursors and lag per side, links, open conflicts, dead letters, webhook inbox, webhook health."""
+    loaded = load(config_path)
+    db = _db(loaded)
     data = status_data(db)
     db.dispose()
+    health = None
+    if not offline:
+        # read-only here: `assetbridge run` is what re-enables FAILING webhooks
+        health = with_context(loaded, lambda ctx: check_iconik_webhooks(ctx.iconik, reenable=False))
+        data["webhooks"] = health.to_dict()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -226,6 +234,8 @@ def status(config_path: Path, as_json: bool) -> None:
     click.echo(f"open conflicts: {data['conflicts_open']}")
     click.echo(f"dead letters: {data['dead_letters']}")
     click.echo(f"inbox: {json.dumps(data['inbox'])}")
+    for line in health.lines() if health else ():
+        click.echo(line)
 
 
 COMMANDS = (sync, plan, history, conflicts, status)
