@@ -22,7 +22,7 @@ import yaml
 def sandbox_process(config: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Run ``assetbridge sandbox up`` with ``config`` (ports default to 0) and yield its info JSON."""
     with tempfile.TemporaryDirectory(prefix="ab-bench-") as tmp:
-        base = {
+        base: dict[str, Any] = {
             "data_dir": str(Path(tmp) / "data"),
             "catalog_size": 0,
             "iconik": {"port": 0},
@@ -30,10 +30,9 @@ def sandbox_process(config: dict[str, Any]) -> Iterator[dict[str, Any]]:
             "storage": {"port": 0},
         }
         for key, value in config.items():
+            current = base.get(key)
             base[key] = (
-                {**base[key], **value}
-                if isinstance(value, dict) and isinstance(base.get(key), dict)
-                else value
+                {**current, **value} if isinstance(value, dict) and isinstance(current, dict) else value
             )
         cfg_path = Path(tmp) / "sandbox.yaml"
         cfg_path.write_text(yaml.safe_dump(base), encoding="utf-8")
