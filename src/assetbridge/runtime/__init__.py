@@ -6,4 +6,5 @@
   workers sharing one system database.
 - ``retry``: the retry/dead-letter rules both runners share; ``schedules``: periodic jobs.
 - ``dead_letters.StateDeadLetters`` / ``memory.MemoryDeadLetters``: dead-letter sinks.
+- ``app.Service``: ``assetbridge run`` — receiver, iconik webhook upkeep, DBOS workers and schedules.
 """
