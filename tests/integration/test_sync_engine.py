@@ -7,6 +7,7 @@ create events) and Orange Logic's edit dates (``/_sandbox/assets``).
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 import yaml
 
 from assetbridge.config import LoadedConfig, load_config
+from assetbridge.engine.capture import SETTLE
 from assetbridge.engine.context import open_context
 from assetbridge.engine.sync_pass import PassReport, run_pass
 from assetbridge.state import Database
@@ -245,3 +247,49 @@ def test_one_sided_edits_flow_once_and_their_echo_is_suppressed(bench: Bench) ->
         r for r in bench.audit(record_id) if r["action"] == "write" and r["field"] == "usage_restrictions"
     ]
     assert writes[-1]["system"] == "orangelogic" and writes[-1]["after"] == "Broadcast only"
+
+
+def measured_pass(bench: Bench) -> tuple[PassReport, int, int]:
+    """One pass and the HTTP calls it made (attempts, retries included) on each side."""
+
+    async def go() -> tuple[PassReport, int, int]:
+        async with open_context(bench.loaded) as ctx:
+            ol0, ic0 = ctx.ol.session.attempts, ctx.iconik.api.attempts
+            report = await run_pass(ctx)
+            return report, ctx.ol.session.attempts - ol0, ctx.iconik.api.attempts - ic0
+
+    return asyncio.run(go())
+
+
+def wait_for_next_second() -> None:
+    time.sleep(1.02 - time.time() % 1)
+
+
+def test_a_quiet_pass_skips_pairs_already_synced_at_the_same_stamp(bench: Bench) -> None:
+    pairs = linked(bench, bench.sync())
+    bench.sync()
+    records = media_assets(bench)
+    edited = sorted(records)[:3]
+    for record_id in edited:
+        bench.ol_update(records[record_id]["SystemIdentifier"], "AB.Campaign", f"Quiet {record_id}")
+    assert bench.sync().summary["writes_iconik"] == 3
+    time.sleep(SETTLE.total_seconds() + 0.1)
+    settle = bench.sync()  # the echoes of our writes (and the edits, now settled) are read once more
+    assert settle.ok and settle.summary["writes_iconik"] == settle.summary["writes_orangelogic"] == 0
+
+    for _ in range(2):
+        mark, ol_before = bench.mark(), bench.ol_snapshot()
+        report, ol_calls, iconik_calls = measured_pass(bench)
+        assert report.ok and report.outcomes == []
+        assert (ol_calls, iconik_calls) == (3, 3)
+        assert bench.iconik_writes(mark) == [] and bench.ol_snapshot() == ol_before
+
+    # an edit landing in the same second as the read of the version before it is not skipped
+    identifier = records[edited[0]]["SystemIdentifier"]
+    wait_for_next_second()
+    bench.ol_update(identifier, "AB.Campaign", "Same second 1")
+    assert bench.sync().summary["writes_iconik"] == 1
+    bench.ol_update(identifier, "AB.Campaign", "Same second 2")
+    report = bench.sync()
+    assert report.ok and report.summary["writes_iconik"] == 1
+    assert bench.metadata(pairs[edited[0]])["campaign"] == ["Same second 2"]

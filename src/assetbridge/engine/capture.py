@@ -5,7 +5,9 @@ window because the search index is updated asynchronously). iconik: a search on 
 the cursor minus the same lookback, sorted by (``date_modified``, ``id``) and scanned with
 ``search_after``. Items inside the lookback window are handed out again on purpose: processing a pair is
 idempotent (an unchanged pair plans no write), so re-reading costs a read and loses nothing at the
-boundary. Cursors are (time, id) ``Position``s stored per system under the flow's stream name.
+boundary; the pass skips an item whose change stamp (``stamp``) is the one its link last synced on
+that side, so a quiet pass does not re-read the pairs in that window. Cursors are (time, id)
+``Position``s stored per system under the flow's stream name.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from assetbridge.engine.context import FLOW, SyncContext
 from assetbridge.state import Database, Position
 from assetbridge.state.uow import UnitOfWork
 
+# A stamp is remembered only once its second is over (plus a second of clock skew): Orange Logic edit
+# times have whole seconds, so a later edit in the same second would carry the same stamp.
+SETTLE = timedelta(seconds=2)
+
 # Search reports containers as MediaType "Story" (folders) or "Album" (reference §4).
 FOLDER_TYPES = frozenset({"story", "album", "folder", "virtual-folder"})
 
@@ -33,6 +39,7 @@ class Changes:
     iconik: list[IconikAsset]
     ol_cursor: Position | None
     iconik_cursor: Position | None
+    read_at: datetime | None = None  # when the Orange Logic feed was read (before the search)
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -48,6 +55,26 @@ def ol_position(asset: OLAsset) -> Position:
 
 def iconik_position(asset: IconikAsset) -> Position:
     return Position(parse_time(asset.date_modified) or datetime.min.replace(tzinfo=UTC), asset.id)
+
+
+def stamp(time: datetime | None, identifier: str) -> str | None:
+    """A side's change stamp: its modification time and id (None when the time is unknown)."""
+    return None if time is None else f"{time.isoformat()}|{identifier}"
+
+
+def settled_stamp(time: datetime | None, identifier: str, read_at: datetime | None) -> str | None:
+    """The stamp of a version read at ``read_at``, or None if an edit after the read could share it."""
+    if time is None or read_at is None or time.replace(microsecond=0) + SETTLE > read_at:
+        return None
+    return stamp(time, identifier)
+
+
+def ol_stamp(asset: OLAsset) -> str | None:
+    return stamp(asset.edit_date, asset.system_identifier)
+
+
+def iconik_stamp(asset: IconikAsset) -> str | None:
+    return stamp(parse_time(asset.date_modified), asset.id)
 
 
 def read_cursors(db: Database) -> tuple[Position | None, Position | None]:
@@ -92,9 +119,10 @@ async def iconik_changes(ctx: SyncContext, cursor: Position | None) -> list[Icon
 
 async def capture(ctx: SyncContext) -> Changes:
     ol_cursor, iconik_cursor = await ctx.db_call(read_cursors, ctx.db)
+    read_at = datetime.now(UTC)
     ol_assets = await orangelogic_changes(ctx, ol_cursor)
     iconik_assets = await iconik_changes(ctx, iconik_cursor)
-    return Changes(ol_assets, iconik_assets, ol_cursor, iconik_cursor)
+    return Changes(ol_assets, iconik_assets, ol_cursor, iconik_cursor, read_at)
 
 
 def advance_to(positions: Sequence[Position], failed: set[int]) -> Position | None:

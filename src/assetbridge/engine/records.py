@@ -26,6 +26,7 @@ from assetbridge.state.uow import UnitOfWork
 
 ECHO = "echo"
 CursorMove = tuple[str, Position]  # (system, position) of the change that triggered the pair
+Stamps = tuple[str | None, str | None]  # (Orange Logic, iconik) change stamps of the versions synced
 
 
 def move_cursor(uow: UnitOfWork, cursor: CursorMove | None) -> None:
@@ -79,11 +80,16 @@ def record_plan(
     event_id: str | None = None,
     now: datetime | None = None,
     cursor: CursorMove | None = None,
+    stamps: Stamps = (None, None),
 ) -> None:
     """After the plan's writes succeeded: new bases, written fingerprints, audit rows and open conflicts,
-    and the change cursor that produced this pair moved up to it — all in one unit of work."""
+    the change cursor that produced this pair moved up to it, and the stamps of the versions read (only
+    for a clean plan: a pair with an error or an open conflict is never skipped) — one unit of work."""
     with db.unit_of_work() as uow:
         move_cursor(uow, cursor)
+        clean = not plan.errors and not any(d.action in ("conflict", "error") for d in plan.decisions)
+        ol_stamp, iconik_stamp = stamps if clean else (None, None)
+        uow.links.set_stamps(link_id, orangelogic=ol_stamp, iconik=iconik_stamp)
         for decision in plan.decisions:
             name = decision.field
             writes = [w for w in plan.writes if w.field == name]

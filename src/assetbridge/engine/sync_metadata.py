@@ -18,9 +18,9 @@ from assetbridge.connectors.orangelogic.datatable import clear, set_value
 from assetbridge.connectors.orangelogic.models import Asset as OLAsset
 from assetbridge.connectors.orangelogic.records import IDENTIFIER
 from assetbridge.domain.plan import SyncPlan, iconik_values_from, plan_asset
-from assetbridge.engine.capture import parse_time
+from assetbridge.engine.capture import parse_time, settled_stamp
 from assetbridge.engine.context import OL_MODEL, SyncContext
-from assetbridge.engine.records import CursorMove, load_bases, record_plan, tombstone_link
+from assetbridge.engine.records import CursorMove, Stamps, load_bases, record_plan, tombstone_link
 from assetbridge.errors import NotFoundError
 
 
@@ -30,6 +30,7 @@ class PairValues:
     ol_modified: datetime | None
     iconik_values: dict[str, Any]
     iconik_modified: datetime | None
+    stamps: Stamps = (None, None)  # (Orange Logic, iconik) stamps of the versions read, when settled
 
 
 async def read_orangelogic(ctx: SyncContext, system_identifier: str) -> OLAsset:
@@ -41,22 +42,37 @@ def ol_values_of(ctx: SyncContext, asset: OLAsset) -> dict[str, Any]:
     return {name: value for name, value in asset.fields.items() if name in wanted}
 
 
-async def read_iconik(ctx: SyncContext, asset_id: str) -> tuple[dict[str, Any], datetime | None]:
+async def read_iconik(ctx: SyncContext, asset_id: str) -> tuple[dict[str, Any], datetime | None, str | None]:
     schema = await ctx.schema()
+    read_at = datetime.now(UTC)
     asset = await ctx.iconik.get_asset(asset_id)
     metadata = await ctx.iconik.get_metadata("assets", asset_id, schema.view_id)
     values = {name: {"field_values": fv.field_values} for name, fv in metadata.metadata_values.items()}
     times = [t for t in (parse_time(asset.date_modified), parse_time(metadata.date_modified)) if t]
-    return iconik_values_from(ctx.field_map, asset.model_dump(), values), max(times, default=None)
+    found = settled_stamp(parse_time(asset.date_modified), asset.id, read_at)
+    return iconik_values_from(ctx.field_map, asset.model_dump(), values), max(times, default=None), found
 
 
 async def read_pair(
-    ctx: SyncContext, system_identifier: str, asset_id: str, ol_asset: OLAsset | None = None
+    ctx: SyncContext,
+    system_identifier: str,
+    asset_id: str,
+    ol_asset: OLAsset | None = None,
+    ol_read_at: datetime | None = None,
 ) -> PairValues:
+    """Both sides' values; ``ol_read_at`` is when a given ``ol_asset`` was read (None: not known)."""
     if ol_asset is None:
+        ol_read_at = datetime.now(UTC)
         ol_asset = await read_orangelogic(ctx, system_identifier)
-    iconik_values, iconik_modified = await read_iconik(ctx, asset_id)
-    return PairValues(ol_values_of(ctx, ol_asset), ol_asset.edit_date, iconik_values, iconik_modified)
+    iconik_values, iconik_modified, iconik_stamp = await read_iconik(ctx, asset_id)
+    ol_stamp = settled_stamp(ol_asset.edit_date, ol_asset.system_identifier, ol_read_at)
+    return PairValues(
+        ol_values_of(ctx, ol_asset),
+        ol_asset.edit_date,
+        iconik_values,
+        iconik_modified,
+        (ol_stamp, iconik_stamp),
+    )
 
 
 def empty_iconik_values(ctx: SyncContext, title: str | None) -> dict[str, Any]:
@@ -117,6 +133,7 @@ async def sync_pair(
     asset_id: str,
     *,
     ol_asset: OLAsset | None = None,
+    ol_read_at: datetime | None = None,
     dry_run: bool = False,
     event_id: str | None = None,
     cursor: CursorMove | None = None,
@@ -124,7 +141,7 @@ async def sync_pair(
     """Read, plan, and (unless ``dry_run``) write and record one linked pair; returns the plan."""
     now = datetime.now(UTC)
     try:
-        values = await read_pair(ctx, system_identifier, asset_id, ol_asset)
+        values = await read_pair(ctx, system_identifier, asset_id, ol_asset, ol_read_at)
     except NotFoundError as error:
         if error.system == "iconik" and not dry_run:
             reason = f"iconik asset {asset_id} no longer exists"
@@ -134,5 +151,7 @@ async def sync_pair(
     if dry_run:
         return plan
     await apply_plan(ctx, system_identifier, asset_id, plan)
-    await ctx.db_call(record_plan, ctx.db, link_id, plan, event_id=event_id, now=now, cursor=cursor)
+    await ctx.db_call(
+        record_plan, ctx.db, link_id, plan, event_id=event_id, now=now, cursor=cursor, stamps=values.stamps
+    )
     return plan

@@ -14,11 +14,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from assetbridge.connectors.orangelogic.models import Asset as OLAsset
 from assetbridge.domain.plan import SyncPlan, plan_asset
-from assetbridge.engine.capture import Changes, advance_to, capture, iconik_position, ol_position
+from assetbridge.engine.capture import (
+    Changes,
+    advance_to,
+    capture,
+    iconik_position,
+    iconik_stamp,
+    ol_position,
+    ol_stamp,
+)
 from assetbridge.engine.context import FLOW, SyncContext
 from assetbridge.engine.matching import Pairing, ensure_pairing
 from assetbridge.engine.records import CursorMove, find_link, plain, record_failure
@@ -116,7 +125,12 @@ def describe_error(error: BaseException) -> str:
 
 
 async def _sync_ol_asset(
-    ctx: SyncContext, outcome: PairOutcome, asset: OLAsset, dry_run: bool, cursor: CursorMove | None
+    ctx: SyncContext,
+    outcome: PairOutcome,
+    asset: OLAsset,
+    dry_run: bool,
+    cursor: CursorMove | None,
+    read_at: datetime | None,
 ) -> PairOutcome:
     pairing: Pairing = await ensure_pairing(ctx, asset, dry_run=dry_run)
     outcome.link_id, outcome.asset_id = pairing.link_id, pairing.asset_id
@@ -141,6 +155,7 @@ async def _sync_ol_asset(
         asset.system_identifier,
         pairing.asset_id,
         ol_asset=asset,
+        ol_read_at=read_at,
         dry_run=dry_run,
         cursor=cursor,
     )
@@ -189,7 +204,8 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
 
     Each pair's unit of work also moves the cursor of the side whose change brought it, as long as no
     earlier change of that side failed transiently; skipped changes (unlinked iconik assets, pairs
-    already synced in this pass) move it at the end, up to the first transient failure.
+    already synced in this pass, changes whose stamp is the one last synced on that side of the link)
+    move it at the end, up to the first transient failure.
     """
     report = PassReport(dry_run=dry_run)
     await ctx.schema()
@@ -200,10 +216,17 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
         record_id = asset.record_id or ""
         if record_id in done:
             continue
+        known = await ctx.db_call(find_link, ctx.db, record_id=record_id)
+        if (
+            known is not None
+            and known.orangelogic_stamp is not None
+            and known.orangelogic_stamp == ol_stamp(asset)
+        ):
+            continue
         done.add(record_id)
         cursor: CursorMove | None = None if ol_failed else ("orangelogic", ol_position(asset))
         outcome = PairOutcome(record_id, asset.system_identifier, None)
-        work = _sync_ol_asset(ctx, outcome, asset, dry_run, cursor)
+        work = _sync_ol_asset(ctx, outcome, asset, dry_run, cursor, changes.read_at)
         await _guarded(ctx, outcome, work, dry_run, cursor)
         if outcome.retryable:
             ol_failed.add(index)
@@ -212,6 +235,8 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
     for index, ic_asset in enumerate(changes.iconik):
         link = await ctx.db_call(find_link, ctx.db, asset_id=ic_asset.id)
         if link is None or link.record_id in done:
+            continue
+        if link.iconik_stamp is not None and link.iconik_stamp == iconik_stamp(ic_asset):
             continue
         done.add(link.record_id)
         cursor = None if iconik_failed else ("iconik", iconik_position(ic_asset))

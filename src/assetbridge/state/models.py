@@ -58,6 +58,9 @@ class Link(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     tombstoned_at: Mapped[datetime | None]
     tombstone_reason: Mapped[str | None] = mapped_column(sa.Text())
+    # The change stamp (modification time | id) of each side's version last synced; None = unknown.
+    orangelogic_stamp: Mapped[str | None] = mapped_column(sa.Text())
+    iconik_stamp: Mapped[str | None] = mapped_column(sa.Text())
 
     @property
     def live(self) -> bool:

@@ -102,3 +102,19 @@ def test_unicode_identifiers_round_trip(db: Database) -> None:
     with db.unit_of_work() as uow:
         link = uow.links.get_by_record_id("Ré-42_日本")
         assert link is not None and link.system_identifier == "Ω/ß"
+
+
+def test_stamps_of_the_last_synced_versions_are_stored_and_cleared(db: Database) -> None:
+    with db.unit_of_work() as uow:
+        link = uow.links.link("R1", "A1")
+        assert (link.orangelogic_stamp, link.iconik_stamp) == (None, None)
+        uow.links.set_stamps(link.id, orangelogic="2026-01-01T00:00:00+00:00|SYS1", iconik="t|A1")
+    with db.unit_of_work() as uow:
+        stored = uow.links.get_by_record_id("R1")
+        assert stored is not None
+        assert (stored.orangelogic_stamp, stored.iconik_stamp) == ("2026-01-01T00:00:00+00:00|SYS1", "t|A1")
+        uow.links.set_stamps(link.id, iconik="t2|A1")
+    with db.session() as session:
+        again = session.get(Link, link.id)
+        assert again is not None
+        assert (again.orangelogic_stamp, again.iconik_stamp) == (None, "t2|A1")

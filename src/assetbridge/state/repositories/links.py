@@ -161,6 +161,13 @@ class LinkRepo:
             self.session.flush()
         return link
 
+    def set_stamps(self, link_id: int, *, orangelogic: str | None = None, iconik: str | None = None) -> None:
+        """Remember the change stamp of each side's version just synced (None clears that side's)."""
+        link = self._require(link_id)
+        link.orangelogic_stamp = orangelogic
+        link.iconik_stamp = iconik
+        self.session.flush()
+
     def _require(self, link_id: int) -> Link:
         link = self.get(link_id)
         if link is None:
