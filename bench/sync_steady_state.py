@@ -226,9 +226,9 @@ def main() -> None:
     notes = [
         "Setup passes ran with the sandbox's iconik limit at 5000/s and the client governor at 4000/s; the "
         "measured passes with the sandbox default (50/s, 1000 per 20 s) and the default governor (48/s).",
-        "Pairs re-read: changes inside the capture lookback (5 s before each cursor) are handed out again "
-        "on every pass, and each such pair costs an iconik asset GET and a metadata GET; the cursor does "
-        "not move while nothing changes, so the last 5 s of setup edits are re-read on every quiet pass.",
+        "Pairs re-read: changes inside the capture lookback (5 s before each cursor) are handed out again; "
+        "a pair is skipped when its link holds the same settled change stamp, so only pairs synced within "
+        "2 s of their last change are re-read (once, by the first quiet pass); each costs 2 iconik GETs.",
     ]
     print_grid(f"Sync steady state, nothing changed ({time.strftime('%Y-%m-%d')})", header, rows, notes)
     failed = [p for r in results for p in r["problems"]]
