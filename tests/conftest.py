@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +57,20 @@ def sandbox(sandbox_factory: Any) -> SandboxServer:
     return server
 
 
-@pytest.fixture
-def iconik_http(sandbox: SandboxServer) -> Iterator[httpx.Client]:
-    """A raw HTTP client authenticated against the sandbox's iconik (for emulator tests)."""
-    info = sandbox.info()["iconik"]
-    with httpx.Client(
+def iconik_client(server: SandboxServer) -> httpx.Client:
+    """A raw HTTP client authenticated against a sandbox's iconik (the caller closes it)."""
+    info = server.info()["iconik"]
+    return httpx.Client(
         base_url=info["base_url"],
         headers={"App-ID": info["app_id"], "Auth-Token": info["auth_token"]},
         timeout=10,
-    ) as client:
+    )
+
+
+@pytest.fixture
+def iconik_http(sandbox: SandboxServer) -> Iterator[httpx.Client]:
+    """A raw HTTP client authenticated against the sandbox's iconik (for emulator tests)."""
+    with iconik_client(sandbox) as client:
         yield client
 
 
@@ -82,9 +88,9 @@ def postgres_available() -> bool:
         return False
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """URL of a fresh, empty PostgreSQL database for this test (dropped afterwards).
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database, dropped on exit.
 
     Outside CI the test is skipped with a message when PostgreSQL is not running; under CI=true it fails.
     """
@@ -105,3 +111,10 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test (see ``fresh_postgres_database``)."""
+    with fresh_postgres_database() as url:
+        yield url

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from tests.conftest import iconik_client
 
 from assetbridge.config import load_config
 from assetbridge.connectors.orangelogic.datatable import set_value
@@ -66,11 +67,7 @@ class Service:
         self.port = free_port()
         self.state_url = state_url
         info = server.info()
-        self.iconik = httpx.Client(
-            base_url=info["iconik"]["base_url"],
-            headers={"App-ID": info["iconik"]["app_id"], "Auth-Token": info["iconik"]["auth_token"]},
-            timeout=10,
-        )
+        self.iconik = iconik_client(server)
         self.ol_control = httpx.Client(
             base_url=info["orangelogic"]["control_url"] + "/orangelogic", timeout=10
         )

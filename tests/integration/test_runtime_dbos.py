@@ -8,28 +8,24 @@ One runner per database for the whole module (DBOS is a process-wide singleton a
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from dbos import DBOS
+from tests.conftest import fresh_postgres_database
 
 from assetbridge.errors import RateLimitedError, TransientError, ValidationError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, _tick_workflow
 from assetbridge.runtime.memory import MemoryDeadLetters
 from assetbridge.runtime.ports import Lane
 from assetbridge.transport.retry import RetryPolicy
-
-POSTGRES_URL = os.environ.get(
-    "ASSETBRIDGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @dataclass
@@ -92,34 +88,17 @@ def build_runner(url: str, app_loop: asyncio.AbstractEventLoop) -> Harness:
     return Harness(runner, dead, calls, app_loop)
 
 
-def postgres_database() -> Iterator[str]:
-    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail("PostgreSQL is not reachable")
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (start it: bash scripts/services.sh)")
-    name = f"ab_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
-    if request.param == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('dbos') / 'system.sqlite'}"])
-    else:
-        urls = postgres_database()
-    url = next(urls)
+    with ExitStack() as databases:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('dbos') / 'system.sqlite'}"
+        else:
+            url = databases.enter_context(fresh_postgres_database())
+        yield from _running(url)
+
+
+def _running(url: str) -> Iterator[Harness]:
     app_loop = asyncio.new_event_loop()
     app_thread = threading.Thread(target=app_loop.run_forever, daemon=True)
     app_thread.start()
@@ -132,7 +111,6 @@ def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         app_loop.call_soon_threadsafe(app_loop.stop)
         app_thread.join(5)
         app_loop.close()
-        next(urls, None)
 
 
 def key() -> str:

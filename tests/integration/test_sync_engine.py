@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from tests.conftest import iconik_client
 
 from assetbridge.config import LoadedConfig, load_config
 from assetbridge.engine.capture import SETTLE
@@ -31,11 +32,7 @@ class Bench:
         self.server = server
         self.loaded = loaded
         info = server.info()
-        self.iconik = httpx.Client(
-            base_url=info["iconik"]["base_url"],
-            headers={"App-ID": info["iconik"]["app_id"], "Auth-Token": info["iconik"]["auth_token"]},
-            timeout=10,
-        )
+        self.iconik = iconik_client(server)
         self.ol_control = httpx.Client(
             base_url=info["orangelogic"]["control_url"] + "/orangelogic", timeout=10
         )

@@ -5,17 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from tests.conftest import iconik_client
 
 from assetbridge_sandbox.server import SandboxServer
-
-
-def _iconik(server: SandboxServer) -> httpx.Client:
-    info = server.info()["iconik"]
-    return httpx.Client(
-        base_url=info["base_url"],
-        headers={"App-ID": info["app_id"], "Auth-Token": info["auth_token"]},
-        timeout=10,
-    )
 
 
 def _ol_token(server: SandboxServer) -> str:
@@ -55,7 +47,7 @@ def test_seeded_catalog_is_in_both_systems(sandbox_factory: Any) -> None:
     assert body["APIResponse"]["GlobalInfo"]["TotalCount"] == 6  # every other seeded asset is a video
     assert all(item["SystemIdentifier"].startswith("ABR") for item in body["APIResponse"]["Items"])
 
-    with _iconik(server) as iconik:
+    with iconik_client(server) as iconik:
         views = iconik.get("/API/metadata/v1/views/").json()["objects"]
         assert {v["name"] for v in views} >= {"AssetBridge", "AssetBridge Project"}
         field = iconik.get("/API/metadata/v1/fields/rights_status/").json()
