@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 import yaml
 from tests.conftest import iconik_client
 
@@ -208,19 +209,28 @@ class Service:
             return links if len(links) == 8 else None
 
         result: dict[str, str] = wait_for(all_linked, 40, "first pass")
-        if self.state_url.startswith("sqlite"):
-            self.settle()  # the first pass's echoes are worked off: what follows is the test's alone
+        wait_for(lambda: "sync pass done" in self.output(), 30, "the first pass to finish")
+        self.settle()  # the first pass's echoes are worked off: what follows is the test's alone
         return result
 
     def busy_jobs(self) -> int:
-        """Jobs queued or running in DBOS's system database (the SQLite state's sibling file)."""
-        sysdb = Path(self.state_url.removeprefix("sqlite:///") + ".dbos.sqlite")
-        conn = sqlite3.connect(f"file:{sysdb}?mode=ro", uri=True, timeout=5)
+        """Jobs queued or running in DBOS's system database: the SQLite state's sibling file, or the
+        ``dbos`` schema of the PostgreSQL state database."""
+        query = "SELECT count(*) FROM {table} WHERE status IN ('ENQUEUED', 'PENDING')"
+        if self.state_url.startswith("sqlite"):
+            sysdb = Path(self.state_url.removeprefix("sqlite:///") + ".dbos.sqlite")
+            conn = sqlite3.connect(f"file:{sysdb}?mode=ro", uri=True, timeout=5)
+            try:
+                return int(conn.execute(query.format(table="workflow_status")).fetchone()[0])
+            finally:
+                conn.close()
+        engine = sqlalchemy.create_engine(self.state_url)
         try:
-            query = "SELECT count(*) FROM workflow_status WHERE status IN ('ENQUEUED', 'PENDING')"
-            return int(conn.execute(query).fetchone()[0])
+            with engine.connect() as pg:
+                statement = sqlalchemy.text(query.format(table="dbos.workflow_status"))
+                return int(pg.execute(statement).scalar_one())
         finally:
-            conn.close()
+            engine.dispose()
 
     def settle(self) -> None:
         """Wait until the inbox is drained and no job is queued or running (twice in a row)."""
@@ -246,6 +256,8 @@ class Service:
         return Database(self.state_url)
 
     def close(self) -> None:
+        # pytest shows captured output only for a failing test: the service's last lines explain it
+        print("--- last lines of assetbridge run ---", *self.output().splitlines()[-40:], sep="\n")
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(timeout=10)
