@@ -17,6 +17,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr
 
+from assetbridge.config.flows_media import MediaFlow
+from assetbridge.config.flows_publish import CampaignFlow, PublishFlow
+from assetbridge.config.flows_rights import RightsFlow
 from assetbridge.domain.fieldmap import Direction, Policy, Side, ValueKind
 
 Text = Annotated[StrictStr, Field(min_length=1)]
@@ -185,6 +188,10 @@ class ReceiverConfig(_Model):
 
 class Flows(_Model):
     metadata_sync: MetadataSyncFlow = MetadataSyncFlow()
+    publish: PublishFlow = PublishFlow()
+    campaigns: CampaignFlow = CampaignFlow()
+    rights: RightsFlow = RightsFlow()
+    media: MediaFlow = MediaFlow()
 
 
 class Policies(_Model):

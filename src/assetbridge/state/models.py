@@ -200,3 +200,7 @@ class DeadLetter(Base):
     first_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
     replayed_at: Mapped[datetime | None]
+
+
+# Tables owned by the flows, kept in their own modules; imported last so they register on Base.
+from assetbridge.state import models_media, models_publish, models_rights  # noqa: E402, F401
