@@ -51,6 +51,7 @@ from assetbridge.engine.webhook_admin import check_iconik_webhooks, ensure_iconi
 from assetbridge.errors import AssetBridgeError, ConfigError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_id
 from assetbridge.runtime.dead_letters import StateDeadLetters
+from assetbridge.runtime.rights_jobs import register_rights_jobs
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 from assetbridge.state import Database
 
@@ -161,6 +162,7 @@ class Service:
         runner.register("poll", self.pass_job)
         runner.register("reconcile", self.reconcile_job)
         runner.register("drain_inbox", self.drain_job)
+        self.rights = register_rights_jobs(self, runner)
         for spec in schedules(self.loaded):
             runner.schedule(spec)
 
@@ -203,6 +205,7 @@ class Service:
                 every = receiver.webhook_check_interval_seconds
                 tasks.append(asyncio.create_task(self._every(every, self.check_webhooks)))
             await runner.submit("poll", "poll", {"reason": "start-up"})
+            await self.rights.startup()
             tasks.append(asyncio.create_task(self._every(DRAIN_EVERY, self.drain_once)))
             log.info("assetbridge running", receiver=web.url, executor=self.options.executor_id)
             if on_ready is not None:
@@ -279,6 +282,7 @@ class Service:
             self.debouncer.reading(key, datetime.now(UTC))
             outcome = await sync_record(self.ctx, record_id, event_id=payload.get("event_id"))
         log.info("pair job done", record_id=record_id, outcome=outcome)
+        await self.rights.after_sync(record_id)
 
     async def drain_job(self, payload: dict[str, Any]) -> None:
         await self.drain_once()

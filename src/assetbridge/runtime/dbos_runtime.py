@@ -155,21 +155,37 @@ class DbosRunner:
         *,
         lane: Lane = "backfill",
         run_id: str | None = None,
+        delay_seconds: float | None = None,
     ) -> bool:
+        """Queue one job (see ``JobRunner.submit``); with ``delay_seconds`` it is stored as a DBOS delayed
+        workflow that becomes runnable only then (durable: it survives a restart, no process waits on it)."""
         self.handler(kind)
         # A handler runs inside a DBOS step, where DBOS refuses to start workflows; a job submitted from
         # there is an independent job, so it is enqueued from a context free of DBOS's step state.
-        enqueue = self.enqueue(kind, key, dict(payload), lane=lane, run_id=run_id)
+        enqueue = self.enqueue(
+            kind, key, dict(payload), lane=lane, run_id=run_id, delay_seconds=delay_seconds
+        )
         return await asyncio.create_task(enqueue, context=contextvars.Context())
 
     async def enqueue(
-        self, kind: str, key: str, payload: dict[str, Any], *, lane: Lane, run_id: str | None
+        self,
+        kind: str,
+        key: str,
+        payload: dict[str, Any],
+        *,
+        lane: Lane,
+        run_id: str | None,
+        delay_seconds: float | None = None,
     ) -> bool:
         queue = self._require_queue()
         wf_id = workflow_id(kind, key, run_id or uuid.uuid4().hex)
         with (
             SetWorkflowID(wf_id, workflow_id_reuse_policy="reject"),
-            SetEnqueueOptions(deduplication_id=f"{kind}:{key}", priority=LANE_PRIORITY[lane]),
+            SetEnqueueOptions(
+                deduplication_id=f"{kind}:{key}",
+                priority=LANE_PRIORITY[lane],
+                delay_seconds=delay_seconds if delay_seconds and delay_seconds > 0 else None,
+            ),
         ):
             try:
                 await queue.enqueue_async(_job_workflow, kind, key, payload)
