@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 
 class _Model(BaseModel):
@@ -10,4 +10,28 @@ class _Model(BaseModel):
 
 
 class MediaFlow(_Model):
+    """``flows.media``: how media is copied Orange Logic → iconik, and the "Request original" action."""
+
     enabled: bool = False
+    original_on_request: bool = Field(
+        False, description="register the iconik custom action that copies the Orange Logic original"
+    )
+    action_title: StrictStr = Field("Request original from Orange Logic", min_length=1, max_length=200)
+    status_field: StrictStr = Field(
+        "original_status", min_length=1, description="iconik metadata field showing the request's progress"
+    )
+    part_size_mb: int = Field(
+        16, ge=1, le=5120, description="S3 part / GCS chunk size in MiB (real S3 needs at least 5)"
+    )
+    parallel_parts: int = Field(4, ge=1, le=32, description="S3 parts uploaded at once")
+    source_window_mb: int = Field(
+        64, ge=1, description="each Orange Logic read is one Range request of this many MiB"
+    )
+
+    @property
+    def part_size(self) -> int:
+        return self.part_size_mb * 1024 * 1024
+
+    @property
+    def source_window(self) -> int:
+        return self.source_window_mb * 1024 * 1024

@@ -11,7 +11,7 @@ from assetbridge.connectors.iconik.models import File, FileSet, Format, Proxy
 from assetbridge.connectors.iconik.requests import FileCreate, FileSetCreate, FormatCreate, ProxyCreate
 from assetbridge.connectors.iconik.upload_gcs import GcsResumableUpload
 from assetbridge.connectors.iconik.upload_s3 import S3Upload
-from assetbridge.connectors.iconik.upload_target import Source, UploadTarget
+from assetbridge.connectors.iconik.upload_target import ResumeState, Source, UploadTarget
 from assetbridge.errors import ApiError, NotFoundError
 from assetbridge.transfer.checksums import Digests
 
@@ -78,21 +78,47 @@ class MediaAPI(FilesAPI):
             multipart_url=multipart_url,
         )
 
-    async def upload_to_target(self, target: UploadTarget, source: Source, size: int | None) -> Digests:
-        """Send the bytes with the storage's own protocol; constant memory, retried per chunk/part."""
+    def file_target(self, asset_id: str, file: File, content_type: str) -> UploadTarget:
+        """Where the bytes of a created (not yet closed) file go, with fresh-URL callbacks."""
+        return self._file_target(asset_id, file, content_type)
+
+    def proxy_target(self, asset_id: str, proxy: Proxy, content_type: str) -> UploadTarget:
+        return self._proxy_target(asset_id, proxy, content_type)
+
+    async def upload_to_target(
+        self,
+        target: UploadTarget,
+        source: Source,
+        size: int | None,
+        *,
+        resume: ResumeState | None = None,
+        part_size: int | None = None,
+        concurrency: int | None = None,
+    ) -> Digests:
+        """Send the bytes with the storage's own protocol; constant memory, retried per chunk/part.
+
+        With ``resume`` an interrupted upload is continued (only what the storage lacks is sent) and
+        its progress reported through ``resume.saved``; ``part_size``/``concurrency`` override the
+        connection's S3 part size (and GCS chunk size) and parallel parts.
+        """
         cfg = self.config
         if target.method == "GCS":
             return await GcsResumableUpload(
-                self.storage, target, chunk_size=cfg.gcs_chunk_size, policy=cfg.storage_retry
+                self.storage,
+                target,
+                chunk_size=part_size or cfg.gcs_chunk_size,
+                policy=cfg.storage_retry,
+                resume=resume,
             ).run(source, size)
         if target.method == "S3":
             return await S3Upload(
                 self.storage,
                 target,
-                part_size=cfg.s3_part_size,
-                concurrency=cfg.upload_concurrency,
+                part_size=part_size or cfg.s3_part_size,
+                concurrency=concurrency or cfg.upload_concurrency,
                 policy=cfg.storage_retry,
                 url_page=cfg.multipart_url_page,
+                resume=resume,
             ).run(source, size)
         raise ApiError("iconik", "upload", f"unsupported storage method {target.method or 'unknown'!r}")
 
@@ -113,6 +139,32 @@ class MediaAPI(FilesAPI):
         Safe to call again after a failure: the version's ORIGINAL format and its file set on that
         storage are reused rather than created twice (iconik has no idempotency keys).
         """
+        file = await self.create_original_file(
+            asset_id,
+            file_name=file_name,
+            size=size,
+            content_type=content_type,
+            version_id=version_id,
+            storage_id=storage_id,
+            directory_path=directory_path,
+        )
+        target = self._file_target(asset_id, file, content_type)
+        digests = await self.upload_to_target(target, source, size)
+        closed = await self.close_file(asset_id, file.id, size=digests.size, checksum=digests.md5)
+        return Uploaded(closed, digests, target.method)
+
+    async def create_original_file(
+        self,
+        asset_id: str,
+        *,
+        file_name: str,
+        size: int,
+        content_type: str = "application/octet-stream",
+        version_id: str | None = None,
+        storage_id: str | None = None,
+        directory_path: str = "",
+    ) -> File:
+        """Format ORIGINAL (reused) → file set on the storage (reused) → a new file awaiting its bytes."""
         storage = await (self.get_storage(storage_id) if storage_id else self.matching_storage("FILES"))
         fmt = await self._original_format(asset_id, version_id)
         if fmt is None:
@@ -137,7 +189,7 @@ class MediaAPI(FilesAPI):
                     version_id=version_id,
                 ),
             )
-        file = await self.create_file(
+        return await self.create_file(
             asset_id,
             FileCreate(
                 original_name=file_name,
@@ -149,10 +201,6 @@ class MediaAPI(FilesAPI):
                 version_id=version_id,
             ),
         )
-        target = self._file_target(asset_id, file, content_type)
-        digests = await self.upload_to_target(target, source, size)
-        closed = await self.close_file(asset_id, file.id, size=digests.size, checksum=digests.md5)
-        return Uploaded(closed, digests, target.method)
 
     async def _original_format(self, asset_id: str, version_id: str | None) -> Format | None:
         if version_id is None:
@@ -231,4 +279,4 @@ class MediaAPI(FilesAPI):
         ).to_path(dest)
 
 
-__all__ = ["FILE", "MediaAPI", "Uploaded"]
+__all__ = ["FILE", "MediaAPI", "ResumeState", "Uploaded"]

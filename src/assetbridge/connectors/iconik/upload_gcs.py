@@ -13,7 +13,7 @@ import re
 
 import structlog
 
-from assetbridge.connectors.iconik.upload_target import Source, UploadTarget, chunks_of
+from assetbridge.connectors.iconik.upload_target import ResumeState, Source, UploadTarget, chunks_of
 from assetbridge.errors import AuthError, ChecksumError, TransientError
 from assetbridge.transfer.checksums import Digests, StreamingHasher, normalize_checksum
 from assetbridge.transfer.parts import gcs_chunk_size
@@ -34,7 +34,13 @@ def _held(response: HttpResponse) -> int:
 
 class GcsResumableUpload:
     def __init__(
-        self, storage: HttpSession, target: UploadTarget, *, chunk_size: int, policy: RetryPolicy
+        self,
+        storage: HttpSession,
+        target: UploadTarget,
+        *,
+        chunk_size: int,
+        policy: RetryPolicy,
+        resume: ResumeState | None = None,
     ) -> None:
         self.storage = storage
         self.target = target
@@ -43,6 +49,8 @@ class GcsResumableUpload:
         self.session_url = ""
         self.final: HttpResponse | None = None
         self.resumes = 0
+        # With a resume state an open session is continued from the offset the server holds.
+        self.resume = resume
 
     async def _start(self, size: int | None) -> None:
         headers = {
@@ -60,6 +68,8 @@ class GcsResumableUpload:
             # A signed URL that expired before we used it: ask iconik for a new one, once.
             log.info("iconik.upload.refresh_url", target=self.target.name)
             self.target.upload_url, self.target.multipart_upload_url = await self.target.refresh()
+            if self.resume is not None:
+                self.resume.refreshes += 1
             response = await self.storage.request(
                 "POST", url=self.target.upload_url, content=b"", headers=headers
             )
@@ -78,9 +88,11 @@ class GcsResumableUpload:
             return COMPLETE
         return _held(response)
 
-    async def _send(self, data: bytes, start: int, total: int | None, last: bool) -> None:
+    async def _send(
+        self, data: bytes, start: int, total: int | None, last: bool, pos: int | None = None
+    ) -> None:
         end = start + len(data)
-        pos = start
+        pos = start if pos is None else pos
         attempt = 0
         while True:
             attempt += 1
@@ -120,8 +132,20 @@ class GcsResumableUpload:
                 raise TransientError("iconik", "PUT upload session", f"stuck at byte {held}")
             pos = max(start, min(held, end))
 
-    async def run(self, source: Source, size: int | None) -> Digests:
+    async def _continue_or_start(self, size: int | None) -> int:
+        """Bytes the storage already holds (``COMPLETE`` when it has the whole object)."""
+        resume = self.resume
+        if resume is not None and resume.session_url:
+            self.session_url = resume.session_url
+            return await self._status(None)
         await self._start(size)
+        if resume is not None:
+            resume.session_url = self.session_url
+            await resume.save()
+        return 0
+
+    async def run(self, source: Source, size: int | None) -> Digests:
+        held = await self._continue_or_start(size)
         hasher = StreamingHasher()
         chunks = chunks_of(source, self.chunk_size)
         current = await anext(chunks, None)
@@ -132,7 +156,14 @@ class GcsResumableUpload:
             start = hasher.size
             await hasher.aupdate(current)
             last = following is None
-            await self._send(current, start, hasher.size if last else size, last)
+            if held == COMPLETE or hasher.size <= held:
+                if self.resume is not None:
+                    self.resume.resumed += 1
+            else:
+                await self._send(current, start, hasher.size if last else size, last, max(start, held))
+                if self.resume is not None:
+                    self.resume.sent += 1
+                    await self.resume.save()
             if following is None:
                 break
             current = following

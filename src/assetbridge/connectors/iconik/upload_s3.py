@@ -16,7 +16,7 @@ import re
 
 import structlog
 
-from assetbridge.connectors.iconik.upload_target import Source, UploadTarget, chunks_of
+from assetbridge.connectors.iconik.upload_target import ResumeState, Source, UploadTarget, chunks_of
 from assetbridge.errors import ApiError, AuthError, ChecksumError, TransientError
 from assetbridge.transfer.checksums import Digests, StreamingHasher, md5_hex, normalize_checksum
 from assetbridge.transfer.parts import S3_MAX_PARTS, s3_part_size
@@ -43,6 +43,7 @@ class S3Upload:
         concurrency: int,
         policy: RetryPolicy,
         url_page: int = 100,
+        resume: ResumeState | None = None,
     ) -> None:
         self.storage = storage
         self.target = target
@@ -55,11 +56,34 @@ class S3Upload:
         self._urls: dict[int, str] = {}
         self._etags: dict[int, str] = {}
         self.refreshed_parts = 0
+        # With a resume state the upload is continued from its stored parts and never aborted here.
+        self.resume = resume
 
     async def run(self, source: Source, size: int | None) -> Digests:
         if size is not None and size <= self.part_size:
-            return await self._single(source)
-        return await self._multipart(source, size)
+            digests = await self._single(source)
+            if self.resume is not None:
+                self.resume.sent += 1
+                self.resume.refreshes += self.refreshed_parts
+            return digests
+        try:
+            return await self._multipart(source, size)
+        finally:
+            if self.resume is not None:
+                self.resume.refreshes += self.refreshed_parts
+
+    async def _continue_or_initiate(self, part_size: int) -> dict[int, str]:
+        """Parts already stored (number → md5) of the upload being continued; {} for a new upload."""
+        resume = self.resume
+        if resume is not None and resume.upload_id and resume.part_size == part_size:
+            self.upload_id = resume.upload_id
+            return dict(resume.parts)
+        await self._initiate()
+        if resume is not None:
+            resume.upload_id, resume.part_size = self.upload_id, part_size
+            resume.parts.clear()
+            await resume.save()
+        return {}
 
     async def _single(self, source: Source) -> Digests:
         data = b"".join([chunk async for chunk in chunks_of(source, self.part_size)])
@@ -145,7 +169,7 @@ class S3Upload:
         part_size = s3_part_size(size or 0, self.part_size)
         if size is not None:
             self.parts_num = max(1, math.ceil(size / part_size))
-        await self._initiate()
+        known = await self._continue_or_initiate(part_size)
         hasher = StreamingHasher()
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
@@ -154,6 +178,10 @@ class S3Upload:
         async def worker(number: int, data: bytes) -> None:
             try:
                 await self._put_part(number, data)
+                if self.resume is not None:
+                    self.resume.parts[number] = self._etags[number]
+                    self.resume.sent += 1
+                    await self.resume.save()
             except BaseException as exc:
                 failures.append(exc)
             finally:
@@ -168,6 +196,13 @@ class S3Upload:
                     break
                 number += 1
                 await hasher.aupdate(data)
+                stored = known.get(number)
+                if stored is not None and stored == await asyncio.to_thread(md5_hex, data):
+                    self._etags[number] = stored
+                    if self.resume is not None:
+                        self.resume.resumed += 1
+                    slots.release()
+                    continue
                 task = asyncio.create_task(worker(number, data))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
@@ -182,7 +217,8 @@ class S3Upload:
         except BaseException:
             for task in list(tasks):
                 task.cancel()
-            await self._abort()
+            if self.resume is None:
+                await self._abort()
             raise
         return hasher.digests()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assetbridge.transfer.pipes import read_file, rechunk
@@ -35,3 +35,27 @@ def chunks_of(source: Source, size: int) -> AsyncIterator[bytes]:
     if isinstance(source, Path):
         return rechunk(read_file(source, size), size)  # file reads come back whole: no re-chunking copy
     return rechunk(source, size)
+
+
+@dataclass
+class ResumeState:
+    """What a storage upload has stored so far, kept by the caller so a later run can continue it.
+
+    GCS: ``session_url`` (the server is asked for the committed offset). S3: ``upload_id`` and the
+    md5 (hex) of every part already stored, with the ``part_size`` they were cut with. ``saved`` is
+    awaited after each change (the caller persists it); ``sent``/``resumed`` count chunks or parts
+    sent in this run and skipped because the storage already had them.
+    """
+
+    session_url: str = ""
+    upload_id: str = ""
+    part_size: int = 0
+    parts: dict[int, str] = field(default_factory=dict)
+    saved: Callable[[ResumeState], Awaitable[None]] | None = None
+    sent: int = 0
+    resumed: int = 0
+    refreshes: int = 0
+
+    async def save(self) -> None:
+        if self.saved is not None:
+            await self.saved(self)

@@ -22,7 +22,13 @@ from urllib.parse import urlencode
 from assetbridge.connectors.orangelogic.auth import TokenManager
 from assetbridge.connectors.orangelogic.core import Core
 from assetbridge.connectors.orangelogic.datatable import set_value
-from assetbridge.connectors.orangelogic.downloads import ORIGINAL_PATH, DownloadResult, Source, download
+from assetbridge.connectors.orangelogic.downloads import (
+    ORIGINAL_PATH,
+    DownloadResult,
+    RangeReader,
+    Source,
+    download,
+)
 from assetbridge.connectors.orangelogic.errors import SYSTEM, detail_parser
 from assetbridge.connectors.orangelogic.models import Folder
 from assetbridge.connectors.orangelogic.records import DataTableApi
@@ -119,3 +125,31 @@ class OrangeLogicClient:
             return link is not None and links.expired(link)
 
         return await download(self.core, source, dest, is_stale=stale)
+
+    def original_reader(self, record_id: str, *, window: int = 64 * 1024 * 1024) -> RangeReader:
+        """The original (``F=TRX``) of this RecordID as a windowed ``Range`` stream (nothing on disk)."""
+        url = f"{self.settings.base_url}{ORIGINAL_PATH}?{urlencode({'F': 'TRX', 'DocID': record_id})}"
+
+        async def source(refresh: bool) -> Source:
+            return Source(url, authenticated=True)
+
+        return RangeReader(self.core, source, window=window)
+
+    def rendition_reader(
+        self, system_identifier: str, fmt: str, *, window: int = 64 * 1024 * 1024
+    ) -> RangeReader:
+        """A rendition via its expiring URL as a windowed stream; the URL is minted again when it ages out
+        or is refused (``NotFoundError`` when the asset has no such rendition)."""
+        links = self.renditions
+        current: dict[str, Any] = {}
+
+        async def source(refresh: bool) -> Source:
+            link = await links.get(system_identifier, fmt, refresh=refresh)
+            current["link"] = link
+            return Source(link.uri, authenticated=False)
+
+        def stale() -> bool:
+            link = current.get("link")
+            return link is not None and links.expired(link)
+
+        return RangeReader(self.core, source, window=window, is_stale=stale)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from assetbridge.connectors.orangelogic.core import Core
 from assetbridge.connectors.orangelogic.errors import SYSTEM
-from assetbridge.errors import AuthError, NotFoundError, TransientError
+from assetbridge.errors import ApiError, AuthError, NotFoundError, TransientError
 from assetbridge.transfer.checksums import Digests, StreamingHasher
 from assetbridge.transfer.pipes import FileWriter
 
@@ -108,3 +108,96 @@ async def download(
                 await asyncio.sleep(backoff * resumes)
     finally:
         await writer.close()
+
+
+class RangeReader:
+    """A source read front to back in ``Range`` windows, straight into the caller (nothing on disk).
+
+    Each window is its own ``GET`` (``Range: bytes=a-b``), so a signed rendition URL that expires during
+    a long transfer is noticed at the next window and minted again; a reset or a truncated body
+    resumes from the last byte received. ``size`` is known once the first chunk has arrived.
+    """
+
+    def __init__(
+        self,
+        core: Core,
+        source: SourceFactory,
+        *,
+        window: int = 64 * 1024 * 1024,
+        chunk: int = 1024 * 1024,
+        max_failures: int = 8,
+        backoff: float = 0.2,
+        is_stale: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.core = core
+        self.source = source
+        self.window = max(chunk, window)
+        self.chunk = chunk
+        self.max_failures = max_failures
+        self.backoff = backoff
+        self.is_stale = is_stale
+        self.size: int | None = None
+        self.refreshes = 0
+        self.resumes = 0
+
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
+        """The whole source, in order; raises when it cannot be read after ``max_failures`` tries."""
+        offset = 0
+        failures = 0
+        refresh = False
+        while self.size is None or offset < self.size:
+            if self.is_stale():
+                refresh = True
+            current = await self.source(refresh)
+            self.refreshes += int(refresh)
+            refresh = False
+            end = offset + self.window - 1
+            if self.size is not None:
+                end = min(end, self.size - 1)
+            try:
+                async with self.core.stream(
+                    current.url,
+                    headers={"Range": f"bytes={offset}-{end}"},
+                    authenticated=current.authenticated,
+                ) as resp:
+                    start, total = _range_start_and_total(resp.status, resp.headers)
+                    if resp.status != 206 and offset:
+                        raise TransientError(
+                            SYSTEM, "download", f"asked for byte {offset}, got the whole file"
+                        )
+                    if start != offset:
+                        raise TransientError(SYSTEM, "download", f"asked for byte {offset}, got {start}")
+                    if total is not None:
+                        self.size = total
+                    async for piece in resp.aiter_bytes(self.chunk):
+                        offset += len(piece)
+                        failures = 0
+                        yield piece
+                if self.size is None:  # no length announced: the body ran to the end
+                    self.size = offset
+                if offset < min(end + 1, self.size):
+                    raise TransientError(SYSTEM, "download", f"body ended at {offset} of {self.size} bytes")
+            except ApiError as exc:
+                if exc.status == 416:
+                    # Past the end (an empty file answers every Range so): the size is in Content-Range.
+                    self.size = offset if self.size is None else self.size
+                    if offset >= self.size:
+                        return
+                    raise
+                if isinstance(exc, TransientError):
+                    failures += 1
+                    self.resumes += 1
+                    if failures > self.max_failures:
+                        raise
+                    await asyncio.sleep(self.backoff * failures)
+                    continue
+                if not isinstance(exc, AuthError | NotFoundError):
+                    raise
+                failures += 1
+                if (
+                    current.authenticated
+                    or exc.status not in (401, 403, 404, 410)
+                    or failures > self.max_failures
+                ):
+                    raise
+                refresh = True
