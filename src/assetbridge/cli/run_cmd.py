@@ -30,7 +30,7 @@ from assetbridge.cli.sync_cmd import (
 from assetbridge.config import LoadedConfig
 from assetbridge.engine.context import SyncContext
 from assetbridge.engine.dispatch import sync_record
-from assetbridge.engine.inbox_port import InboxPort
+from assetbridge.engine.inbox_port import DatabaseInbox, InboxPort
 from assetbridge.engine.sync_pass import run_pass
 from assetbridge.errors import AssetBridgeError, ConfigError
 from assetbridge.runtime.app import Receiver, RunOptions, Service, StartReceiver, schedules
@@ -47,9 +47,12 @@ def receiver_starter(loaded: LoadedConfig) -> StartReceiver:
 
     def start(inbox: InboxPort, iconik_secret: SecretStr) -> Receiver:
         settings = ReceiverSettings(
-            orangelogic_secrets=tuple(receiver.orangelogic_secrets), iconik_secret=iconik_secret
+            orangelogic_secrets=tuple(receiver.orangelogic_secrets),
+            iconik_secret=iconik_secret,
+            api_token=receiver.api_token,
         )
-        return WebServer(create_web_app(settings, inbox), receiver.host, receiver.port).start()
+        db = inbox.db if isinstance(inbox, DatabaseInbox) else None
+        return WebServer(create_web_app(settings, inbox, db=db), receiver.host, receiver.port).start()
 
     return start
 

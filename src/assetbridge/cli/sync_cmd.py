@@ -141,7 +141,7 @@ def plan(config_path: Path, as_json: bool) -> None:
     sys.exit(run_sync(load(config_path), dry_run=True, as_json=as_json))
 
 
-def _db(loaded: LoadedConfig) -> Database:
+def open_state(loaded: LoadedConfig) -> Database:
     db = Database(loaded.state_url)
     db.upgrade()
     return db
@@ -153,7 +153,7 @@ def _db(loaded: LoadedConfig) -> Database:
 @json_option
 def history(asset: str, config_path: Path, as_json: bool) -> None:
     """The audit trail of one asset (Orange Logic RecordID or identifier, or iconik asset id)."""
-    db = _db(load(config_path))
+    db = open_state(load(config_path))
     rows = history_rows(db, asset)
     db.dispose()
     if as_json:
@@ -177,7 +177,7 @@ def conflicts() -> None:
 @config_option
 @json_option
 def conflicts_list(config_path: Path, as_json: bool) -> None:
-    db = _db(load(config_path))
+    db = open_state(load(config_path))
     rows = open_conflicts(db)
     db.dispose()
     if as_json:
@@ -212,7 +212,7 @@ def conflicts_resolve(conflict_id: int, take: Take, value: str | None, config_pa
 def status(config_path: Path, as_json: bool, offline: bool) -> None:
     """Cursors and lag per side, links, open conflicts, dead letters, webhook inbox, webhook health."""
     loaded = load(config_path)
-    db = _db(loaded)
+    db = open_state(loaded)
     data = status_data(db)
     db.dispose()
     health = None

@@ -7,8 +7,9 @@ so what the YAML file says is what the engine gets.
 the URL iconik and Orange Logic reach it at (``public_url``, default ``http://host:port``), the secret
 header value AssetBridge registers with its own iconik webhooks (``iconik_secret``) and the Orange Logic
 webhook signing secrets (``orangelogic_secrets``: the current one, plus the previous one during a
-rotation) — secrets as ``${ENV_VAR}`` references; ``register_iconik_webhooks`` and
-``webhook_check_interval_seconds`` (how often FAILING iconik webhooks are looked for and re-enabled).
+rotation), the read API's bearer token (``api_token``) — secrets as ``${ENV_VAR}`` references;
+``register_iconik_webhooks`` and ``webhook_check_interval_seconds`` (how often FAILING iconik webhooks
+are looked for and re-enabled).
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ class ReceiverConfig(_Model):
     )
     orangelogic_secrets: list[SecretStr] = Field(
         default_factory=list, description="${ENV_VAR} references: Orange Logic webhook signing secrets"
+    )
+    api_token: SecretStr | None = Field(
+        None,
+        description="${ENV_VAR} reference: bearer token of the read API (/api/lineage); "
+        "without one that API answers loopback clients only",
     )
     register_iconik_webhooks: bool = Field(True, description="create/repair AssetBridge's iconik webhooks")
     webhook_check_interval_seconds: float = Field(

@@ -233,6 +233,7 @@ def link_pair(
             reason="created with external_id = RecordID" if created else "matched by external_id",
             flow=FLOW,
         )
+        uow.lineage.record("linked", flow=FLOW, link=link, details={"created": created})
         return link.id
 
 

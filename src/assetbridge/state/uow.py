@@ -21,6 +21,7 @@ from assetbridge.state.repositories.cursors import CursorRepo
 from assetbridge.state.repositories.dead_letters import DeadLetterRepo
 from assetbridge.state.repositories.field_base import FieldBaseRepo
 from assetbridge.state.repositories.inbox import InboxRepo
+from assetbridge.state.repositories.lineage import LineageRepo
 from assetbridge.state.repositories.links import LinkRepo
 
 
@@ -55,3 +56,7 @@ class UnitOfWork:
     @cached_property
     def dead_letters(self) -> DeadLetterRepo:
         return DeadLetterRepo(self.session)
+
+    @cached_property
+    def lineage(self) -> LineageRepo:
+        return LineageRepo(self.session)

@@ -26,5 +26,8 @@ class ReceiverSettings(BaseModel):
     iconik_system_domain_id: str | None = Field(
         None, description="when set, iconik events from any other domain are refused"
     )
+    api_token: SecretStr | None = Field(
+        None, description="bearer token for the read API (/api/...); without one it answers loopback only"
+    )
     max_body_bytes: int = Field(1024 * 1024, ge=1024, description="larger bodies get 413, unread")
     max_json_depth: int = Field(64, ge=2, description="deeper JSON is quarantined, never parsed")
