@@ -8,6 +8,7 @@ from assetbridge import __version__
 from assetbridge.cli.config_cmd import check, config_group
 from assetbridge.cli.demo import demo
 from assetbridge.cli.lineage_cmd import lineage
+from assetbridge.cli.rights_cmd import rights
 from assetbridge.cli.run_cmd import COMMANDS as RUN_COMMANDS
 from assetbridge.cli.sandbox import sandbox
 from assetbridge.cli.sync_cmd import COMMANDS as SYNC_COMMANDS
@@ -33,6 +34,7 @@ cli.add_command(sandbox)
 cli.add_command(demo)
 cli.add_command(check)
 cli.add_command(config_group)
+cli.add_command(rights)
 cli.add_command(lineage)
 for _command in SYNC_COMMANDS:
     cli.add_command(_command)

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+import sqlalchemy as sa
+
 from assetbridge.config.flows_rights import RightsFlow
 from assetbridge.connectors.iconik.requests import MetadataWrite
 from assetbridge.domain.rights import RightsDecision, decide
@@ -30,6 +32,7 @@ from assetbridge.engine.context import OL_MODEL, SyncContext
 from assetbridge.engine.records import find_link
 from assetbridge.errors import NotFoundError
 from assetbridge.state import Database
+from assetbridge.state.models import AuditEntry
 from assetbridge.state.repositories.rights import RightsRepo
 
 log = logging.getLogger(__name__)
@@ -269,3 +272,64 @@ async def regrant(ctx: SyncContext, model: RightsFlow, asset_id: str, removed: d
     if removed.get("proxies"):
         notes.append("deleted proxies are not restored: the publish flow re-creates media")
     return notes
+
+
+def _plain_time(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def rights_report(db: Database, *, now: datetime | None = None, limit: int = 1000) -> dict[str, Any]:
+    """Upcoming changes (soonest first), doubtful decisions, and past enforcements (newest first)."""
+    moment = now or datetime.now(UTC)
+    with db.session() as session:
+        repo = RightsRepo(session)
+        upcoming = [
+            {
+                "record_id": row.record_id,
+                "asset_id": row.asset_id,
+                "access": row.access,
+                "at": _plain_time(row.next_change_at),
+                "then": f"revoke ({row.action})" if row.access == GRANTED else "re-grant",
+                "reason": row.reason,
+            }
+            for row in repo.upcoming(after=moment, limit=limit)
+        ]
+        rows = repo.all(limit=100_000)
+        doubtful = [
+            {"record_id": r.record_id, "asset_id": r.asset_id, "reason": r.reason, "values": r.rights_values}
+            for r in rows
+            if r.doubtful
+        ]
+        states = {
+            "granted": sum(r.access == GRANTED for r in rows),
+            "revoked": sum(r.access == REVOKED for r in rows),
+        }
+        query = (
+            sa.select(AuditEntry)
+            .where(AuditEntry.flow == FLOW, AuditEntry.action.in_((REVOKE, GRANT)))
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+        enforcements = []
+        for entry in session.scalars(query):
+            details = entry.details or {}
+            enforcements.append(
+                {
+                    "at": _plain_time(entry.at),
+                    "record_id": details.get("record_id"),
+                    "asset_id": details.get("asset_id"),
+                    "access": entry.after,
+                    "action": details.get("action"),
+                    "reason": entry.reason,
+                    "trigger": details.get("trigger"),
+                    "rights_values": details.get("rights_values"),
+                    "removed": details.get("removed"),
+                }
+            )
+    return {
+        "now": _plain_time(moment),
+        "states": states,
+        "upcoming": upcoming,
+        "doubtful": doubtful,
+        "enforcements": enforcements,
+    }

@@ -259,6 +259,7 @@ class Service:
         async with self.lock:
             report = await run_pass(self.ctx)
         log.info("sync pass done", **report.summary)
+        await self.rights.after_pass(o.record_id for o in report.outcomes if o.asset_id)
 
     async def reconcile_job(self, payload: dict[str, Any]) -> None:
         """A pass (new and changed records), then every linked pair re-read on the backfill lane: repairs

@@ -11,6 +11,7 @@ change of the window re-arms) and, at start-up, for every known upcoming change.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,11 @@ class RightsJobs:
             await self.service.runner.submit(
                 EVALUATE, record_id, {"record_id": record_id, "trigger": "change"}, lane="live"
             )
+
+    async def after_pass(self, record_ids: Iterable[str]) -> None:
+        """Called after a sync pass: every pair it linked, created or synced gets (re-)evaluated."""
+        for record_id in record_ids if self.enabled else ():
+            await self.after_sync(record_id)
 
     async def startup(self) -> None:
         """Arm a timer for every known upcoming change (already armed ones are not doubled) and evaluate

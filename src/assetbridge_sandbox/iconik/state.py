@@ -75,6 +75,7 @@ class IconikState:
     approvals: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)  # segment id -> SegmentSchema
     custom_actions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    relations: dict[str, dict[str, Any]] = field(default_factory=dict)  # relation id -> RelationSchema
 
     # metadata service
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)  # field name -> MetadataFieldSchema
