@@ -18,8 +18,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictStr
 
+from assetbridge.config.flows_archive import ArchiveFlow
 from assetbridge.config.flows_media import MediaFlow
 from assetbridge.config.flows_publish import CampaignFlow, PublishFlow
+from assetbridge.config.flows_review import ReviewFlow
 from assetbridge.config.flows_rights import RightsFlow
 from assetbridge.domain.fieldmap import Direction, Policy, Side, ValueKind
 
@@ -198,6 +200,8 @@ class Flows(_Model):
     campaigns: CampaignFlow = CampaignFlow()
     rights: RightsFlow = RightsFlow()
     media: MediaFlow = MediaFlow()
+    review: ReviewFlow = ReviewFlow()
+    archive: ArchiveFlow = ArchiveFlow()
 
 
 class Policies(_Model):

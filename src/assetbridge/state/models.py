@@ -203,4 +203,11 @@ class DeadLetter(Base):
 
 
 # Tables owned by the flows, kept in their own modules; imported last so they register on Base.
-from assetbridge.state import models_lineage, models_media, models_publish, models_rights  # noqa: E402, F401
+from assetbridge.state import (  # noqa: E402, F401
+    models_archive,
+    models_lineage,
+    models_media,
+    models_publish,
+    models_review,
+    models_rights,
+)
