@@ -17,6 +17,7 @@ from fastapi import Request
 
 from assetbridge_sandbox.iconik.asset_fields import F, check_body, check_choice, enum
 from assetbridge_sandbox.iconik.common import IconikHTTPError, new_id, not_found
+from assetbridge_sandbox.iconik.search_index import IndexedAsset
 from assetbridge_sandbox.iconik.state import IconikState
 
 PROCESS_STATUS = ("N/A", "REQUESTED", "IN_PROGRESS", "FAILED", "DONE")
@@ -116,7 +117,7 @@ def new_asset(state: IconikState, fields: dict[str, Any]) -> dict[str, Any]:
     }
     asset.update({k: v for k, v in fields.items() if k != "collection_id"})
     mark_current(asset)
-    return asset
+    return IndexedAsset(asset)
 
 
 def mark_current(asset: dict[str, Any]) -> None:

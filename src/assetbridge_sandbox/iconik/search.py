@@ -4,6 +4,7 @@ Indexing is synchronous (no index lag). Deleted objects are left out unless the 
 query on ``status``. Supported: ``doc_types`` assets/collections (other types are accepted and yield
 nothing), ``query`` (see ``search_query``), ``filter`` (AND/OR/NOT, value/value_in/range/exists/missing,
 nested ``filters``), ``sort``, ``search_after``, ``include_fields``/``exclude_fields``, ``facets``.
+The searches a sync makes are answered from indexes (``search_fast``); the rest build every document.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi import APIRouter, Request
 
 from assetbridge_sandbox.iconik.common import IconikHTTPError, int_param, json_body, paginate
 from assetbridge_sandbox.iconik.search_criteria import (
-    after,
+    after_index,
     bad,
     compile_filter,
     doc_types,
@@ -26,6 +27,7 @@ from assetbridge_sandbox.iconik.search_criteria import (
     string_list,
 )
 from assetbridge_sandbox.iconik.search_docs import build_documents, field_values, project
+from assetbridge_sandbox.iconik.search_fast import Hits, indexed_search
 from assetbridge_sandbox.iconik.search_query import mentions_status, parse_query
 from assetbridge_sandbox.iconik.search_values import term_text
 from assetbridge_sandbox.iconik.state import IconikState
@@ -45,7 +47,7 @@ def _facets(docs: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
     return result
 
 
-def search(state: IconikState, body: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def search(state: IconikState, body: dict[str, Any]) -> tuple[Hits, dict[str, Any]]:
     """Matching documents in result order (each with ``_sort``), and the facets."""
     types = doc_types(body)
     query = body.get("query") or ""
@@ -56,13 +58,26 @@ def search(state: IconikState, body: dict[str, Any]) -> tuple[list[dict[str, Any
     show_deleted = "status" in filter_names(body.get("filter")) or mentions_status(query)
     spec = sort_spec(body)
     facet_names = string_list(body, "facets") or []
+    indexed = indexed_search(
+        state,
+        types=types,
+        query=query,
+        facets=facet_names,
+        filter_spec=body.get("filter"),
+        matches=matches_filter,
+        show_deleted=show_deleted,
+        spec=spec,
+    )
+    if indexed is not None:
+        return indexed, {}
     hits = []
     for doc in build_documents(state, types):
         if not show_deleted and doc.get("status") == "DELETED":
             continue
         if matches_query(doc) and (matches_filter is None or matches_filter(doc)):
             hits.append(doc)
-    return sort_documents(hits, spec), _facets(hits, facet_names)
+    docs = sort_documents(hits, spec)
+    return Hits(docs, [doc["_sort"] for doc in docs]), _facets(hits, facet_names)
 
 
 def build_router(state: IconikState) -> APIRouter:
@@ -77,9 +92,9 @@ def build_router(state: IconikState) -> APIRouter:
         cursor = body.get("search_after")
         if cursor:
             per_page = int_param(request, "per_page", 10, minimum=0, maximum=1000)
-            remaining = after(hits, cursor, sort_spec(body))
+            start = after_index(hits.keys, cursor, sort_spec(body))
             envelope: dict[str, Any] = {
-                "objects": remaining[:per_page],
+                "objects": hits[start : start + per_page],
                 "page": 1,
                 "pages": max(1, math.ceil(len(hits) / per_page)) if per_page else 1,
                 "per_page": per_page,

@@ -7,7 +7,7 @@ e.g. ``filter.terms.0.range``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from assetbridge_sandbox.iconik.common import IconikHTTPError
@@ -185,8 +185,18 @@ def sort_documents(docs: list[dict[str, Any]], spec: list[tuple[str, bool]]) -> 
     return sorted(docs, key=functools.cmp_to_key(compare))
 
 
-def after(docs: list[dict[str, Any]], cursor: Any, spec: list[tuple[str, bool]]) -> list[dict[str, Any]]:
-    """Documents strictly after ``search_after`` (the ``_sort`` of the previous page's last hit)."""
+def after_index(keys: Sequence[list[Any]], cursor: Any, spec: list[tuple[str, bool]]) -> int:
+    """Where the hits strictly after ``search_after`` (the previous page's last ``_sort``) begin.
+
+    ``keys`` are the hits' ``_sort`` in result order, so a binary search finds the first one past it.
+    """
     if not isinstance(cursor, list) or not cursor or len(cursor) > len(spec) + 1:
         raise bad("search_after", f"Must be a list of at most {len(spec) + 1} sort values (a hit's _sort).")
-    return [d for d in docs if compare_keys(d["_sort"][: len(cursor)], cursor, spec) > 0]
+    low, high = 0, len(keys)
+    while low < high:
+        middle = (low + high) // 2
+        if compare_keys(keys[middle][: len(cursor)], cursor, spec) > 0:
+            high = middle
+        else:
+            low = middle + 1
+    return low

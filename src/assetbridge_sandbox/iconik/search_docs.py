@@ -16,7 +16,7 @@ from assetbridge_sandbox.iconik.metadata_values import object_metadata
 from assetbridge_sandbox.iconik.state import IconikState
 
 
-def _membership(state: IconikState) -> dict[tuple[str, str], list[str]]:
+def membership(state: IconikState) -> dict[tuple[str, str], list[str]]:
     """(object_type, object_id) → ids of the collections that directly contain it."""
     parents: dict[tuple[str, str], list[str]] = {}
     for collection_id, entries in state.collection_contents.items():
@@ -54,25 +54,33 @@ def _base_document(state: IconikState, object_type: str, obj: dict[str, Any]) ->
     return collection_view(state, obj)
 
 
+def document(
+    state: IconikState,
+    object_type: str,
+    object_id: str,
+    obj: dict[str, Any],
+    parents: dict[tuple[str, str], list[str]],
+) -> dict[str, Any]:
+    """The search document of one asset or collection (``parents`` from ``membership``)."""
+    doc = _base_document(state, object_type, obj)
+    direct = list(
+        dict.fromkeys([*(obj.get("in_collections") or []), *parents.get((object_type, object_id), [])])
+    )
+    doc["in_collections"] = direct
+    doc["ancestor_collections"] = _ancestors(direct, parents)
+    doc["metadata"] = {k: list(v) for k, v in object_metadata(state, object_type, object_id).items()}
+    doc["object_type"] = object_type
+    return doc
+
+
 def build_documents(state: IconikState, doc_types: list[str]) -> list[dict[str, Any]]:
-    parents = _membership(state)
+    parents = membership(state)
     docs: list[dict[str, Any]] = []
     sources = (("assets", state.assets), ("collections", state.collections))
     for object_type, objects in sources:
         if object_type not in doc_types:
             continue
-        for object_id, obj in objects.items():
-            doc = _base_document(state, object_type, obj)
-            direct = list(
-                dict.fromkeys(
-                    [*(obj.get("in_collections") or []), *parents.get((object_type, object_id), [])]
-                )
-            )
-            doc["in_collections"] = direct
-            doc["ancestor_collections"] = _ancestors(direct, parents)
-            doc["metadata"] = {k: list(v) for k, v in object_metadata(state, object_type, object_id).items()}
-            doc["object_type"] = object_type
-            docs.append(doc)
+        docs.extend(document(state, object_type, oid, obj, parents) for oid, obj in objects.items())
     return docs
 
 

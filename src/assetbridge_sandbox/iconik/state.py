@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from assetbridge_sandbox.clock import SandboxClock, iso
 from assetbridge_sandbox.iconik.common import new_id
+from assetbridge_sandbox.iconik.search_index import AssetTable
 
 if TYPE_CHECKING:
     from assetbridge_sandbox.config import IconikSandboxConfig
@@ -63,7 +64,8 @@ class IconikState:
     revoked_tokens: set[str] = field(default_factory=set)
 
     # assets service
-    assets: dict[str, dict[str, Any]] = field(default_factory=dict)  # asset id -> AssetSchema (with versions)
+    # asset id -> AssetSchema (with versions), indexed for search
+    assets: AssetTable = field(default_factory=AssetTable)
     delete_queue: dict[str, dict[str, Any]] = field(default_factory=dict)  # object id -> queue entry
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     # collection id -> ordered content entries {object_id, object_type, date_created}
