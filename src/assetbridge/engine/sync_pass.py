@@ -217,6 +217,8 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
         if record_id in done:
             continue
         known = await ctx.db_call(find_link, ctx.db, record_id=record_id)
+        if known is None and ctx.loaded.config.flows.publish.enabled:
+            continue  # with publish enabled, creating iconik assets is publish's (its rules and rights)
         if (
             known is not None
             and known.orangelogic_stamp is not None

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import structlog
 
-from assetbridge.connectors.iconik.models import Asset, AssetVersions
+from assetbridge.connectors.iconik.models import Asset, AssetVersions, Relation
 from assetbridge.connectors.iconik.requests import AssetCreate, AssetUpdate, VersionCreate
 from assetbridge.connectors.iconik.search import SearchAPI
 from assetbridge.errors import RateLimitedError, TransientError
@@ -16,6 +16,7 @@ log = structlog.get_logger("assetbridge.iconik")
 
 ASSETS = "/API/assets/v1/assets/"
 ASSET = "/API/assets/v1/assets/{asset_id}/"
+RELATIONS = "/API/assets/v1/assets/{asset_id}/relations/"
 
 
 class AssetsAPI(SearchAPI):
@@ -117,4 +118,27 @@ class AssetsAPI(SearchAPI):
             "/API/assets/v1/assets/{asset_id}/versions/{version_id}/",
             asset_id=asset_id,
             version_id=version_id,
+        )
+
+    async def iter_relations(self, asset_id: str, *, per_page: int = 100) -> AsyncIterator[Relation]:
+        """Relations the asset is part of, either direction (``GET …/relations/``, reference §3.1)."""
+        params = {"per_page": per_page}
+
+        async def first() -> dict[str, object]:
+            return dict(await self._json("GET", RELATIONS, params=params, asset_id=asset_id) or {})
+
+        async for item in iter_next_url(first, self._follow):
+            yield Relation.model_validate(item)
+
+    async def relate_assets(self, asset_id: str, relation_type: str, related_to_asset_id: str) -> Relation:
+        """Create a relation; posting the same relation again returns the existing one, so it is retried."""
+        return await self._model(
+            Relation,
+            "POST",
+            RELATIONS + "{relation_type}/{related_to_asset_id}/",
+            body={},
+            idempotent=True,
+            asset_id=asset_id,
+            relation_type=relation_type,
+            related_to_asset_id=related_to_asset_id,
         )

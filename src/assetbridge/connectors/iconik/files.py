@@ -131,6 +131,15 @@ class FilesAPI(IconikBase):
             return None
         return JobRef.model_validate(response.json()).job_id
 
+    async def generate_proxy_keyframes(self, asset_id: str, proxy_id: str) -> str | None:
+        """Start keyframe + poster generation from a proxy (reference §5.6); the job id (None on 204)."""
+        response = await self._call(
+            "POST", PROXY + "keyframes/", body={}, idempotent=False, asset_id=asset_id, proxy_id=proxy_id
+        )
+        if response.status == 204 or not response.content:
+            return None
+        return JobRef.model_validate(response.json()).job_id
+
     # proxies
     async def create_proxy(self, asset_id: str, proxy: ProxyCreate) -> Proxy:
         return await self._model(

@@ -79,6 +79,16 @@ class Collection(IconikModel):
     date_modified: str | None = None
 
 
+class Relation(IconikModel):
+    """An asset-to-asset relation (``RelationSchema``): ``asset_id`` → ``related_to_asset_id``."""
+
+    id: str | None = None
+    asset_id: str | None = None
+    related_to_asset_id: str
+    relation_type: str
+    description: str | None = None
+
+
 class CollectionItem(IconikModel):
     """One entry of a collection's contents: an asset or a sub-collection (``object_type``)."""
 
