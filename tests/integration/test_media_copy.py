@@ -21,9 +21,13 @@ from assetbridge.config import LoadedConfig, load_config
 from assetbridge.connectors.iconik.requests import AssetCreate
 from assetbridge.engine.context import SyncContext, open_context
 from assetbridge.engine.media_copy import (
+    EmptyMediaError,
+    MissingMediaError,
     TransferMismatchError,
+    TransferProgress,
     copy_to_iconik,
 )
+from assetbridge.state.repositories.transfers import TransfersRepo
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sandbox.yaml"
 MIB = 1024 * 1024
@@ -160,3 +164,183 @@ async def test_original_is_copied_with_its_checksum_and_a_rerun_sends_nothing(
 
         with pytest.raises(TransferMismatchError, match="was used for"):
             await copy_to_iconik(ctx, **{**args, "role": "proxy"})
+
+
+PART_PUTS = {"GCS": r"^/gcs/", "S3": r"^/s3/"}
+
+
+@pytest.mark.parametrize("method", ["GCS", "S3"])
+async def test_a_crash_mid_transfer_resumes_and_sends_only_the_missing_parts(
+    stage_factory: Any, method: str
+) -> None:
+    stage = stage_factory(method)
+    async with stage.context() as ctx:
+        ident, md5 = await stage.ol_asset(ctx, "big.mxf", SIZE)
+        asset_id = await stage.iconik_asset(ctx, "big")
+        args: dict[str, Any] = {
+            "system_identifier": ident,
+            "rendition": "original",
+            "asset_id": asset_id,
+            "role": "original",
+            "file_name": "big.mxf",
+            "content_type": "application/mxf",
+            "key": "crash-me",
+        }
+
+        async def crash_after_three(progress: TransferProgress) -> None:
+            if progress.parts_sent >= 3:
+                raise Crash
+
+        with pytest.raises(Crash):
+            await copy_to_iconik(ctx, **args, progress=crash_after_three)
+        row = await ctx.db_call(_row, ctx, "crash-me")
+        stored_before = len(row["parts"]) if method == "S3" else None
+        assert row["status"] == "uploading" and row["target_id"]
+
+        stage.count_puts(PART_PUTS[method])
+        result = await copy_to_iconik(ctx, **args)
+        assert (result.md5, result.size, result.iconik_id) == (md5, SIZE, row["target_id"])
+        assert result.parts_resumed >= 3
+        assert result.parts_sent + result.parts_resumed == PARTS
+        if method == "S3":
+            assert result.parts_resumed == stored_before
+            assert stage.puts() == result.parts_sent
+        else:
+            assert result.parts_resumed == 3
+            assert stage.puts() == result.parts_sent + 1  # + the one "how much do you hold?" query
+        assert await _file(ctx, asset_id, result.iconik_id) == {
+            "status": "CLOSED",
+            "size": SIZE,
+            "checksum": md5,
+        }
+        assert [f.id async for f in ctx.iconik.iter_files(asset_id)] == [result.iconik_id]
+
+
+def _row(ctx: SyncContext, key: str) -> dict[str, Any]:
+    with ctx.db.session() as session:
+        row = TransfersRepo(session).get(key)
+        assert row is not None
+        return {
+            "status": row.status,
+            "target_id": row.target_id,
+            "parts": dict(row.parts),
+            "error": row.error,
+        }
+
+
+@pytest.mark.parametrize(("method", "advance"), [("GCS", 700), ("S3", 3700)])
+async def test_urls_that_expire_mid_transfer_are_renewed(
+    stage_factory: Any, method: str, advance: int
+) -> None:
+    """Rendition URLs live 600 s; 3700 s also ages out the storage part URLs and the OL token."""
+    stage = stage_factory(method, orangelogic={"renditions": "copy"})
+    async with stage.context() as ctx:
+        ident, md5 = await stage.ol_asset(ctx, "clip.mp4", 2 * SIZE)
+        asset_id = await stage.iconik_asset(ctx, "clip")
+        advanced: list[int] = []
+
+        async def age_every_url(progress: TransferProgress) -> None:
+            if not advanced and progress.parts_sent:
+                advanced.append(progress.parts_sent)
+                stage.advance(advance)
+
+        result = await copy_to_iconik(
+            ctx,
+            system_identifier=ident,
+            rendition="Path_WebHigh",
+            asset_id=asset_id,
+            role="proxy",
+            file_name="clip.mp4",
+            content_type="video/mp4",
+            key="proxy:clip",
+            progress=age_every_url,
+        )
+        assert advanced == [1]
+        assert (result.md5, result.size, result.role) == (md5, 2 * SIZE, "proxy")
+        assert result.url_refreshes >= (1 if method == "GCS" else 2)
+        proxy = await ctx.iconik.get_proxy(asset_id, result.iconik_id)
+        assert (proxy.status, proxy.size) == ("CLOSED", 2 * SIZE)
+        digests = await ctx.iconik.download_proxy(asset_id, result.iconik_id, stage.tmp_path / "p.mp4")
+        assert digests.md5 == md5
+
+
+async def test_missing_and_empty_media_are_clear_per_asset_errors(stage_factory: Any) -> None:
+    stage = stage_factory()
+    async with stage.context() as ctx:
+        ident, _ = await stage.ol_asset(ctx, "notes.bin", 1000)
+        empty, _ = await stage.ol_asset(ctx, "empty.mov", 0)
+        asset_id = await stage.iconik_asset(ctx, "target")
+        common: dict[str, Any] = {"asset_id": asset_id, "file_name": "x", "content_type": "image/jpeg"}
+
+        with pytest.raises(
+            MissingMediaError, match=rf"{ident} \(Path_TR7\) → iconik asset {asset_id}: not available"
+        ):
+            await copy_to_iconik(
+                ctx, system_identifier=ident, rendition="Path_TR7", role="proxy", key="k1", **common
+            )
+        with pytest.raises(MissingMediaError, match=r"ABR-NOSUCH.*no such Orange Logic asset"):
+            await copy_to_iconik(
+                ctx, system_identifier="ABR-NOSUCH", rendition="original", role="original", key="k2", **common
+            )
+        with pytest.raises(EmptyMediaError, match=rf"{empty} \(original\).*0 bytes"):
+            await copy_to_iconik(
+                ctx, system_identifier=empty, rendition="original", role="original", key="k3", **common
+            )
+        row = await ctx.db_call(_row, ctx, "k3")
+        assert row["status"] == "failed" and "0 bytes" in row["error"]
+        assert [f async for f in ctx.iconik.iter_files(asset_id)] == []
+        assert [p async for p in ctx.iconik.iter_proxies(asset_id)] == []
+
+
+async def test_an_upload_the_storage_forgot_is_sent_again_and_a_closed_file_is_not(
+    stage_factory: Any,
+) -> None:
+    stage = stage_factory("S3")
+    async with stage.context() as ctx:
+        ident, md5 = await stage.ol_asset(ctx, "gone.mov", SIZE)
+        asset_id = await stage.iconik_asset(ctx, "gone")
+        args: dict[str, Any] = {
+            "system_identifier": ident,
+            "rendition": "original",
+            "asset_id": asset_id,
+            "role": "original",
+            "file_name": "gone.mov",
+            "content_type": "video/quicktime",
+            "key": "forgotten",
+        }
+
+        async def crash(progress: TransferProgress) -> None:
+            if progress.parts_sent >= 2:
+                raise Crash
+
+        with pytest.raises(Crash):
+            await copy_to_iconik(ctx, **args, progress=crash)
+        with ctx.db.session() as session:
+            row = TransfersRepo(session).get("forgotten")
+            assert row is not None and row.upload_id and row.target_id
+            file_id, upload_id = row.target_id, row.upload_id
+        abort_url = await ctx.iconik.multipart_url(asset_id, file_id, upload_id, "abort_url")
+        assert httpx.delete(abort_url).status_code == 204
+
+        result = await copy_to_iconik(ctx, **args)
+        assert (result.md5, result.parts_sent, result.parts_resumed) == (md5, PARTS, 0)
+
+        # A crash after iconik closed the file but before the state said so: the rerun only checks.
+        await ctx.db_call(_reopen, ctx, "forgotten")
+        stage.count_puts(".")
+        again = await copy_to_iconik(ctx, **args)
+        assert (again.iconik_id, again.md5, again.parts_sent, again.parts_resumed) == (
+            result.iconik_id,
+            md5,
+            0,
+            PARTS,
+        )
+        assert stage.puts() == 0
+        assert [f.id async for f in ctx.iconik.iter_files(asset_id)] == [result.iconik_id]
+
+
+def _reopen(ctx: SyncContext, key: str) -> None:
+    with ctx.db.unit_of_work() as uow:
+        row = TransfersRepo(uow.session).get(key)
+        assert row is not None
+        row.status = "uploading"

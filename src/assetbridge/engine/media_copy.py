@@ -29,7 +29,7 @@ from assetbridge.engine.context import SyncContext
 from assetbridge.errors import AssetBridgeError, ChecksumError, NotFoundError
 from assetbridge.state.models_media import Transfer
 from assetbridge.state.repositories.transfers import Progress, TransfersRepo
-from assetbridge.transfer.checksums import Digests, normalize_checksum
+from assetbridge.transfer.checksums import Digests, StreamingHasher, normalize_checksum
 
 log = structlog.get_logger("assetbridge.transfer")
 
@@ -127,7 +127,15 @@ async def copy_to_iconik(
     if row.status == "done" and row.target_id and row.md5 and row.size is not None:
         return CopyResult(role, row.target_id, row.size, row.md5, 0, 0, 0)
     try:
-        return await _Transfer(ctx, job, row, progress).run()
+        try:
+            return await _Transfer(ctx, job, row, progress).run()
+        except NotFoundError as exc:
+            if not (row.session_url or row.upload_id):
+                raise
+            # The storage no longer knows the stored upload (expired or aborted): send it all again, once.
+            log.warning("transfer.upload_forgotten", key=key, asset_id=asset_id, error=str(exc))
+            row = await ctx.db_call(_forget_upload, ctx, key)
+            return await _Transfer(ctx, job, row, progress).run()
     except AssetBridgeError as exc:
         await ctx.db_call(_fail, ctx, key, str(exc))
         raise
@@ -157,6 +165,15 @@ def _begin(ctx: SyncContext, job: _Job) -> Transfer:
         return row
 
 
+def _forget_upload(ctx: SyncContext, key: str) -> Transfer:
+    with ctx.db.unit_of_work() as uow:
+        repo = TransfersRepo(uow.session)
+        repo.save_progress(key, Progress())
+        row = repo.get(key)
+        assert row is not None
+        return row
+
+
 def _fail(ctx: SyncContext, key: str, error: str) -> None:
     with ctx.db.unit_of_work() as uow:
         TransfersRepo(uow.session).fail(key, error)
@@ -182,9 +199,12 @@ class _Transfer:
         chunks = reader.chunks()
         first = await self._first_chunk(reader, chunks)
         size = reader.size or 0
-        target, target_id = await self._target(size)
-        resume = self._resume_state()
         try:
+            closed = await self._closed_target(size)
+            if closed is not None:
+                return await self._confirm_closed(closed, _prepend(first, chunks), reader)
+            target, target_id = await self._target(size)
+            resume = self._resume_state()
             digests = await self.ctx.iconik.upload_to_target(
                 target,
                 _prepend(first, chunks),
@@ -282,6 +302,41 @@ class _Transfer:
             target_id = proxy.id
         await self.ctx.db_call(self._set_target, target_id, target.method, size)
         return target, target_id
+
+    async def _closed_target(self, size: int) -> File | Proxy | None:
+        """The file/proxy an earlier run closed but could not record as done (a crash in between)."""
+        row, iconik, asset_id = self.row, self.ctx.iconik, self.job.asset_id
+        if not row.target_id or row.size != size:
+            return None
+        try:
+            if self.job.role == "original":
+                found: File | Proxy = await iconik.get_file(asset_id, row.target_id)
+            else:
+                found = await iconik.get_proxy(asset_id, row.target_id)
+        except NotFoundError:
+            return None
+        return found if found.status == "CLOSED" and found.size == size else None
+
+    async def _confirm_closed(
+        self, closed: File | Proxy, chunks: AsyncIterator[bytes], reader: RangeReader
+    ) -> CopyResult:
+        """Read the source once more (nothing is sent) and check it against what iconik holds."""
+        hasher = StreamingHasher()
+        async for chunk in chunks:
+            await hasher.aupdate(chunk)
+        digests = hasher.digests()
+        recorded = closed.checksum if isinstance(closed, File) else None
+        if recorded and normalize_checksum(recorded) != digests.md5:
+            raise ChecksumError(
+                "iconik",
+                "GET /API/files/v1/assets/{asset_id}/files/{file_id}/",
+                expected=digests.md5,
+                actual=normalize_checksum(recorded),
+                algorithm="md5",
+            )
+        await self.ctx.db_call(self._finish, digests)
+        parts = -(-digests.size // self.part_size)
+        return CopyResult(self.job.role, closed.id, digests.size, digests.md5, 0, parts, reader.refreshes)
 
     async def _existing(self, target_id: str) -> File | Proxy | None:
         iconik, asset_id = self.ctx.iconik, self.job.asset_id

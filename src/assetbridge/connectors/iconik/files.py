@@ -202,4 +202,11 @@ class FilesAPI(IconikBase):
         data = await self._json(
             "GET", FILE + "multipart_url/", params=params, asset_id=asset_id, file_id=file_id
         )
-        return str((data or {}).get(kind) or "")
+        return first_url((data or {}).get(kind))
+
+
+def first_url(value: object) -> str:
+    """A ``MultiPartURLsSchema`` URL; ``list_parts_url`` comes as a one-element list."""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value or "")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assetbridge.connectors.iconik.downloads import ResumableDownload
-from assetbridge.connectors.iconik.files import FILE, PROXY, FilesAPI
+from assetbridge.connectors.iconik.files import FILE, PROXY, FilesAPI, first_url
 from assetbridge.connectors.iconik.models import File, FileSet, Format, Proxy
 from assetbridge.connectors.iconik.requests import FileCreate, FileSetCreate, FormatCreate, ProxyCreate
 from assetbridge.connectors.iconik.upload_gcs import GcsResumableUpload
@@ -65,7 +65,7 @@ class MediaAPI(FilesAPI):
             data = await self._json(
                 "GET", PROXY + "multipart_url/", params=params, asset_id=asset_id, proxy_id=proxy.id
             )
-            return str((data or {}).get(kind) or "")
+            return first_url((data or {}).get(kind))
 
         return UploadTarget(
             name=f"proxy {proxy.id}",

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import html
 import math
 import re
 
 import structlog
 
 from assetbridge.connectors.iconik.upload_target import ResumeState, Source, UploadTarget, chunks_of
-from assetbridge.errors import ApiError, AuthError, ChecksumError, TransientError
+from assetbridge.errors import (
+    ApiError,
+    AuthError,
+    ChecksumError,
+    NotFoundError,
+    TransientError,
+    ValidationError,
+)
 from assetbridge.transfer.checksums import Digests, StreamingHasher, md5_hex, normalize_checksum
 from assetbridge.transfer.parts import S3_MAX_PARTS, s3_part_size
 from assetbridge.transport.http import HttpSession
@@ -27,6 +35,7 @@ log = structlog.get_logger("assetbridge.iconik.upload")
 
 SYSTEM = "iconik"
 _UPLOAD_ID = re.compile(r"<UploadId>([^<]+)</UploadId>")
+_LISTED_PART = re.compile(r"<Part>\s*<PartNumber>(\d+)</PartNumber>.*?<ETag>([^<]*)</ETag>", re.S)
 
 
 def _content_md5(data: bytes) -> str:
@@ -77,7 +86,10 @@ class S3Upload:
         resume = self.resume
         if resume is not None and resume.upload_id and resume.part_size == part_size:
             self.upload_id = resume.upload_id
-            return dict(resume.parts)
+            listed = await self._listed_parts()
+            if listed is not None:
+                return {**resume.parts, **listed}
+            log.info("iconik.upload.upload_gone", target=self.target.name)
         await self._initiate()
         if resume is not None:
             resume.upload_id, resume.part_size = self.upload_id, part_size
@@ -128,6 +140,24 @@ class S3Upload:
         if not match:
             raise TransientError(SYSTEM, "POST multipart_upload_url", "no UploadId in the answer")
         self.upload_id = match.group(1)
+
+    async def _listed_parts(self) -> dict[int, str] | None:
+        """Parts the storage holds for ``upload_id`` (ListParts, first page of up to 1000), or None when
+        it no longer knows the upload. {} when iconik gives no ``list_parts_url``: stored parts are used."""
+        try:
+            url = await self.target.multipart_url(self.upload_id, "list_parts_url")
+            if not url:
+                return {}
+            response = await self.storage.request("GET", url=url)
+        except (NotFoundError, ValidationError):
+            return None
+        except AuthError:
+            return {}
+        text = response.content.decode("utf-8", "replace")
+        return {
+            int(number): normalize_checksum(html.unescape(etag))
+            for number, etag in _LISTED_PART.findall(text)
+        }
 
     async def _part_url(self, number: int, *, fresh: bool = False) -> str:
         if fresh or number not in self._urls:
