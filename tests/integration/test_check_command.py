@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from click.testing import CliRunner, Result
@@ -202,3 +203,20 @@ def unused_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def test_the_crosswalk_mirror_field_is_configurable_and_checked(running: Any, tmp_path: Path) -> None:
+    missing = {"match_key": {"mirror_field": "AB.No-such-field"}}
+    result = run(variant(tmp_path, lambda fields: None, missing), env_for(running))
+    assert result.exit_code == 0, result.output  # a warning: linking still works without the mirror
+    expected = "warning: orangelogic: crosswalk field 'AB.No-such-field' does not exist on this tenant"
+    assert expected in result.output
+
+    elsewhere = variant(tmp_path, lambda fields: None, {"match_key": {"mirror_field": "AB.Project-id"}})
+    env = env_for(running, ASSETBRIDGE_STATE_URL=f"sqlite:///{tmp_path / 'state.db'}")
+    synced = CliRunner().invoke(cli, ["sync", "--config", str(elsewhere)], env=env)
+    assert synced.exit_code == 0, synced.output
+    control = httpx.get(running.info()["orangelogic"]["control_url"] + "/orangelogic/assets", timeout=10)
+    records = [r for r in control.json()["assets"] if r["DocType"] not in ("Folder", "Album")]
+    assert len(records) == 8
+    assert all(r["Fields"].get("AB.Project-id") and not r["Fields"].get("AB.Iconik-id") for r in records)

@@ -158,6 +158,11 @@ class MatchKey(_Model):
     iconik: Annotated[StrictStr, Field(pattern=r"^(external_id|metadata\.[A-Za-z0-9_\-]+)$")] = Field(
         "external_id", description="external_id, or metadata.<field_name>"
     )
+    mirror_field: Text | None = Field(
+        "AB.Iconik-id",
+        description="Orange Logic field that receives the linked iconik asset id (the crosswalk mirrored "
+        "in Orange Logic); null: do not mirror. Skipped when the tenant has no such writable field.",
+    )
 
 
 class MetadataSyncFlow(_Model):

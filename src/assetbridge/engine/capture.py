@@ -86,7 +86,8 @@ def read_cursors(db: Database) -> tuple[Position | None, Position | None]:
 def ol_fields(ctx: SyncContext) -> list[str]:
     wanted = [spec.orangelogic for spec in ctx.field_map.fields]
     wanted.append(ctx.flow.match_key.orangelogic)
-    wanted.append(ctx.crosswalk_field)
+    if ctx.flow.match_key.mirror_field:
+        wanted.append(ctx.flow.match_key.mirror_field)
     return list(dict.fromkeys(wanted))
 
 

@@ -30,7 +30,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 FLOW = "metadata_sync"
-CROSSWALK_FIELD = "AB.Iconik-id"
 OL_MODEL = "Documents.All"
 
 
@@ -48,7 +47,6 @@ class SyncContext:
     db: Database
     ol: OrangeLogicClient
     iconik: IconikClient
-    crosswalk_field: str = CROSSWALK_FIELD
     lookback_seconds: float = 5.0
     _schema: TargetSchema | None = field(default=None, repr=False)
 
@@ -90,7 +88,8 @@ class SyncContext:
             ic_def = iconik_fields.get(name) if name else None
             if ic_def is not None and ic_def.field_type == "drop_down" and ic_def.options is not None:
                 iconik_allowed[spec.name] = [str(o.value) for o in ic_def.options]
-        crosswalk = ol_by_lower.get(self.crosswalk_field.lower())
+        mirror = self.flow.match_key.mirror_field
+        crosswalk = ol_by_lower.get(mirror.lower()) if mirror else None
         return TargetSchema(
             view_id=view.id,
             allowed=Allowed(orangelogic=ol_allowed, iconik=iconik_allowed),

@@ -4,7 +4,8 @@ An unlinked record is searched in iconik by its match key (``external_id`` = ``R
 Found: linked. Not found: an iconik asset is created with ``external_id`` = the key, so a crash between
 the create and the link is recovered by this same search on the next pass, never by a second create (the
 client also searches before retrying a create that failed in transit). The iconik asset id is then
-written into the Orange Logic crosswalk field (``AB.Iconik-id``) when the tenant has it.
+written into the Orange Logic crosswalk field (``match_key.mirror_field``, default ``AB.Iconik-id``) when
+the tenant has it.
 """
 
 from __future__ import annotations

@@ -302,6 +302,21 @@ def check_orangelogic_schema(field_map: FieldMap, fields: Mapping[str, FieldDefi
     return out
 
 
+def check_mirror_field(mirror: str | None, fields: Mapping[str, FieldDefinition]) -> list[Finding]:
+    """The crosswalk mirror field: missing or read-only means the iconik id is not written to Orange Logic."""
+    if mirror is None:
+        return []
+    definition = {k.lower(): v for k, v in fields.items()}.get(mirror.lower())
+    if definition is not None and not definition.read_only:
+        return []
+    problem = "does not exist on this tenant" if definition is None else "is read-only"
+    message = (
+        f"crosswalk field {mirror!r} {problem}: iconik asset ids will not be mirrored into Orange Logic "
+        "(create the field, or set flows.metadata_sync.match_key.mirror_field to another field or null)"
+    )
+    return [Finding("warning", "orangelogic", None, mirror, message)]
+
+
 def _connection_message(system: str, base_url: str, exc: ApiError, secret_env: list[str]) -> str:
     label = "iconik" if system == "iconik" else "Orange Logic"
     if isinstance(exc, AuthError):
@@ -378,6 +393,9 @@ async def check_live(loaded: LoadedConfig) -> SchemaReport:
     iconik_result, ol_fields = await asyncio.gather(iconik_side(), orangelogic_side())
     if ol_fields is not None:
         report.findings.extend(check_orangelogic_schema(field_map, ol_fields))
+        report.findings.extend(
+            check_mirror_field(loaded.config.flows.metadata_sync.match_key.mirror_field, ol_fields)
+        )
     if iconik_result is not None:
         flow = loaded.config.flows.metadata_sync
         match_key = flow.match_key.iconik if flow.enabled else None
