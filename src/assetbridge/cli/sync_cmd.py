@@ -118,11 +118,23 @@ def print_pass(report: PassReport) -> None:
 
 def run_sync(loaded: LoadedConfig, *, dry_run: bool, as_json: bool) -> int:
     report = with_context(loaded, lambda ctx: run_pass(ctx, dry_run=dry_run))
+    published = None
+    if dry_run and loaded.config.flows.publish.enabled:
+        from assetbridge.cli.publish_cmd import print_publish  # publish_cmd imports this module
+        from assetbridge.engine.publish import run_publish
+
+        published = with_context(loaded, lambda ctx: run_publish(ctx, dry_run=True))
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        data = report.to_dict()
+        if published is not None:
+            data["publish"] = published.to_dict()
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print_pass(report)
-    return EXIT_OK if report.ok else EXIT_FAILED
+        if published is not None:
+            print_publish(published)
+    ok = report.ok and (published is None or published.ok)
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 @click.command()
@@ -137,7 +149,7 @@ def sync(config_path: Path, as_json: bool) -> None:
 @config_option
 @json_option
 def plan(config_path: Path, as_json: bool) -> None:
-    """Dry run: every write a sync pass would make on each side; nothing is written anywhere."""
+    """Dry run: every write a sync pass (and, when enabled, a publish pass) would make; nothing is written."""
     sys.exit(run_sync(load(config_path), dry_run=True, as_json=as_json))
 
 

@@ -123,7 +123,7 @@ class PublicationRepo:
             .order_by(Link.id, Publication.ol_version)
         )
         latest: dict[int, tuple[Link, Publication]] = {}
-        for link, publication in self.session.execute(query).tuples():
+        for link, publication in self.session.execute(query).all():
             latest[link.id] = (link, publication)
         return list(latest.values())
 
