@@ -290,3 +290,23 @@ def test_a_quiet_pass_skips_pairs_already_synced_at_the_same_stamp(bench: Bench)
     report = bench.sync()
     assert report.ok and report.summary["writes_iconik"] == 1
     assert bench.metadata(pairs[edited[0]])["campaign"] == ["Same second 2"]
+
+
+def test_a_pair_found_by_the_iconik_feed_is_synced_from_its_search_hit(bench: Bench) -> None:
+    """The search hit is the iconik asset as read: one metadata GET more than a quiet pass, no asset GET."""
+    pairs = linked(bench, bench.sync())
+    time.sleep(SETTLE.total_seconds() + 0.1)
+    bench.sync()
+    quiet, _, quiet_iconik = measured_pass(bench)
+    assert quiet.outcomes == []
+    record_id, asset_id = next(iter(pairs.items()))
+
+    bench.advance(2)
+    bench.patch_asset(asset_id, title="Retitled in iconik")
+    bench.put_metadata(asset_id, "usage_restrictions", ["Web only"])
+    report, _, iconik_calls = measured_pass(bench)
+    assert report.ok and [o.record_id for o in report.outcomes] == [record_id]
+    assert report.summary["writes_orangelogic"] == 2 and report.summary["writes_iconik"] == 0
+    assert iconik_calls == quiet_iconik + 1
+    fields = bench.ol_snapshot()[record_id]["Fields"]
+    assert fields["CoreField.Title"] == "Retitled in iconik" and fields["AB.Restrictions"] == "Web only"

@@ -1,9 +1,11 @@
 """One linked pair: read both sides, plan against the stored bases, write, then record.
 
 Reads: the Orange Logic mapped fields (from the change feed's Search item when the pass has one, else a
-DataTable read), the iconik asset and the view's metadata values. Writes: one DataTable update for all
-Orange Logic fields, one metadata PUT through the view, one asset PATCH for ``asset.title``. Bases,
-written fingerprints, audit rows and conflicts are stored only after every write succeeded.
+DataTable read), the iconik asset (from the change feed's search hit when the pass has one, else a GET)
+and the view's metadata values; webhook and backfill jobs pass neither, so they re-read both records.
+Writes: one DataTable update for all Orange Logic fields, one metadata PUT through the view, one asset
+PATCH for ``asset.title``. Bases, written fingerprints, audit rows and conflicts are stored only after
+every write succeeded.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from assetbridge.connectors.iconik.models import Asset as IconikAsset
 from assetbridge.connectors.iconik.requests import AssetUpdate, FieldWrite, MetadataWrite
 from assetbridge.connectors.orangelogic.datatable import FieldWrite as OLWrite
 from assetbridge.connectors.orangelogic.datatable import clear, set_value
@@ -42,10 +45,15 @@ def ol_values_of(ctx: SyncContext, asset: OLAsset) -> dict[str, Any]:
     return {name: value for name, value in asset.fields.items() if name in wanted}
 
 
-async def read_iconik(ctx: SyncContext, asset_id: str) -> tuple[dict[str, Any], datetime | None, str | None]:
+async def read_iconik(
+    ctx: SyncContext, asset_id: str, asset: IconikAsset | None = None, read_at: datetime | None = None
+) -> tuple[dict[str, Any], datetime | None, str | None]:
+    """The pair's iconik values; ``asset`` is the asset when the caller already holds it (a search hit
+    made at ``read_at``, or earlier), else it is read here."""
     schema = await ctx.schema()
-    read_at = datetime.now(UTC)
-    asset = await ctx.iconik.get_asset(asset_id)
+    if asset is None:
+        read_at = datetime.now(UTC)
+        asset = await ctx.iconik.get_asset(asset_id)
     metadata = await ctx.iconik.get_metadata("assets", asset_id, schema.view_id)
     values = {name: {"field_values": fv.field_values} for name, fv in metadata.metadata_values.items()}
     times = [t for t in (parse_time(asset.date_modified), parse_time(metadata.date_modified)) if t]
@@ -59,12 +67,17 @@ async def read_pair(
     asset_id: str,
     ol_asset: OLAsset | None = None,
     ol_read_at: datetime | None = None,
+    iconik_asset: IconikAsset | None = None,
+    iconik_read_at: datetime | None = None,
 ) -> PairValues:
-    """Both sides' values; ``ol_read_at`` is when a given ``ol_asset`` was read (None: not known)."""
+    """Both sides' values; ``ol_read_at``/``iconik_read_at`` are when a given ``ol_asset``/``iconik_asset``
+    was read (None: not known, so its change stamp is not remembered)."""
     if ol_asset is None:
         ol_read_at = datetime.now(UTC)
         ol_asset = await read_orangelogic(ctx, system_identifier)
-    iconik_values, iconik_modified, iconik_stamp = await read_iconik(ctx, asset_id)
+    iconik_values, iconik_modified, iconik_stamp = await read_iconik(
+        ctx, asset_id, iconik_asset, iconik_read_at
+    )
     ol_stamp = settled_stamp(ol_asset.edit_date, ol_asset.system_identifier, ol_read_at)
     return PairValues(
         ol_values_of(ctx, ol_asset),
@@ -134,14 +147,21 @@ async def sync_pair(
     *,
     ol_asset: OLAsset | None = None,
     ol_read_at: datetime | None = None,
+    iconik_asset: IconikAsset | None = None,
+    iconik_read_at: datetime | None = None,
     dry_run: bool = False,
     event_id: str | None = None,
     cursor: CursorMove | None = None,
 ) -> SyncPlan:
-    """Read, plan, and (unless ``dry_run``) write and record one linked pair; returns the plan."""
+    """Read, plan, and (unless ``dry_run``) write and record one linked pair; returns the plan.
+
+    ``ol_asset``/``iconik_asset``: a side's record as the pass's change feed already returned it (not
+    read again); without them, both records are read in full (webhook and backfill jobs)."""
     now = datetime.now(UTC)
     try:
-        values = await read_pair(ctx, system_identifier, asset_id, ol_asset, ol_read_at)
+        values = await read_pair(
+            ctx, system_identifier, asset_id, ol_asset, ol_read_at, iconik_asset, iconik_read_at
+        )
     except NotFoundError as error:
         if error.system == "iconik" and not dry_run:
             reason = f"iconik asset {asset_id} no longer exists"

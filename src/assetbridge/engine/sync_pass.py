@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from assetbridge.connectors.iconik.models import Asset as IconikAsset
 from assetbridge.connectors.orangelogic.models import Asset as OLAsset
 from assetbridge.domain.plan import SyncPlan, plan_asset
 from assetbridge.engine.capture import (
@@ -163,11 +164,24 @@ async def _sync_ol_asset(
 
 
 async def _sync_linked(
-    ctx: SyncContext, outcome: PairOutcome, dry_run: bool, cursor: CursorMove | None
+    ctx: SyncContext,
+    outcome: PairOutcome,
+    dry_run: bool,
+    cursor: CursorMove | None,
+    asset: IconikAsset,
+    read_at: datetime | None,
 ) -> PairOutcome:
+    """A linked pair found by the iconik change feed: its search hit is the iconik asset as read."""
     assert outcome.link_id is not None and outcome.asset_id is not None
     outcome.plan = await sync_pair(
-        ctx, outcome.link_id, outcome.system_identifier, outcome.asset_id, dry_run=dry_run, cursor=cursor
+        ctx,
+        outcome.link_id,
+        outcome.system_identifier,
+        outcome.asset_id,
+        iconik_asset=asset,
+        iconik_read_at=read_at,
+        dry_run=dry_run,
+        cursor=cursor,
     )
     return outcome
 
@@ -243,7 +257,8 @@ async def run_pass(ctx: SyncContext, *, dry_run: bool = False) -> PassReport:
         done.add(link.record_id)
         cursor = None if iconik_failed else ("iconik", iconik_position(ic_asset))
         outcome = PairOutcome(link.record_id, link.system_identifier or "", link.asset_id, link.id)
-        await _guarded(ctx, outcome, _sync_linked(ctx, outcome, dry_run, cursor), dry_run, cursor)
+        work = _sync_linked(ctx, outcome, dry_run, cursor, ic_asset, changes.read_at)
+        await _guarded(ctx, outcome, work, dry_run, cursor)
         if outcome.retryable:
             iconik_failed.add(index)
         report.outcomes.append(outcome)
