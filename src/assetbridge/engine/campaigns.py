@@ -15,6 +15,8 @@ because a relation is iconik's own lineage object (shown on both assets in the U
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,9 +103,15 @@ class Campaigns:
         self.flow = ctx.loaded.config.flows.campaigns
         self._ids: dict[str, str] = {}
         self._view_id: str | None = None
+        # assets of one campaign are published concurrently: one lookup/create per campaign at a time
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def collection_for(self, campaign: str, *, dry_run: bool = False) -> str | None:
         """The campaign's collection id (created with its metadata when it does not exist yet)."""
+        async with self._locks[campaign]:
+            return await self._collection_for(campaign, dry_run=dry_run)
+
+    async def _collection_for(self, campaign: str, *, dry_run: bool) -> str | None:
         if campaign in self._ids:
             return self._ids[campaign]
         stored = await self.ctx.db_call(_stored, self.ctx.db, campaign)
@@ -113,8 +121,8 @@ class Campaigns:
         parent_id = await self._parent(dry_run=dry_run)
         title = self.flow.title_for(campaign)
         found = await self._find(campaign, title, parent_id)
-        if found is None and dry_run:
-            return None
+        if dry_run:
+            return None if found is None else found.id
         if found is None:
             found = await self.ctx.iconik.create_collection(
                 CollectionCreate(title=title, parent_id=parent_id, external_id=EXTERNAL_PREFIX + campaign)
@@ -128,6 +136,10 @@ class Campaigns:
         title = self.flow.parent_collection
         if title is None:
             return None
+        async with self._locks[PARENT_KEY]:
+            return await self._parent_locked(title, dry_run=dry_run)
+
+    async def _parent_locked(self, title: str, *, dry_run: bool) -> str | None:
         if PARENT_KEY in self._ids:
             return self._ids[PARENT_KEY]
         stored = await self.ctx.db_call(_stored, self.ctx.db, PARENT_KEY)
@@ -135,8 +147,8 @@ class Campaigns:
             self._ids[PARENT_KEY] = stored[0]
             return stored[0]
         found = await self._find(PARENT_KEY, title, None)
-        if found is None and dry_run:
-            return None
+        if dry_run:
+            return None if found is None else found.id
         if found is None:
             found = await self.ctx.iconik.create_collection(
                 CollectionCreate(title=title, external_id=EXTERNAL_PREFIX.rstrip(":"))

@@ -175,6 +175,10 @@ class CampaignRepo:
         query = sa.select(DerivedAsset).where(DerivedAsset.source_link_id == source_link_id)
         return list(self.session.scalars(query.order_by(DerivedAsset.id)))
 
+    def derived_from_collection(self, collection_id: str) -> list[DerivedAsset]:
+        query = sa.select(DerivedAsset).where(DerivedAsset.collection_id == collection_id)
+        return list(self.session.scalars(query.order_by(DerivedAsset.id)))
+
     def record_derived(
         self,
         *,
