@@ -30,7 +30,7 @@ from assetbridge.connectors.iconik.requests import MetadataWrite
 from assetbridge.domain.rights import RightsDecision, decide
 from assetbridge.engine.context import OL_MODEL, SyncContext
 from assetbridge.engine.records import find_link
-from assetbridge.errors import NotFoundError
+from assetbridge.errors import ConfigError, NotFoundError
 from assetbridge.state import Database
 from assetbridge.state.models import AuditEntry
 from assetbridge.state.repositories.rights import RightsRepo
@@ -150,6 +150,8 @@ async def enforce_record(
 ) -> Enforcement:
     """Evaluate ``record_id``'s rights now and make iconik match (revoke or re-grant)."""
     model: RightsFlow = ctx.loaded.config.flows.rights
+    if model.enabled and model.restrict is not None:
+        check_restrict_field(ctx, model)
     link = await ctx.db_call(find_link, ctx.db, record_id=record_id)
     if link is None or not link.asset_id:
         return Enforcement(record_id, "unlinked")
@@ -244,6 +246,19 @@ async def revoke(ctx: SyncContext, model: RightsFlow, asset_id: str) -> dict[str
     except NotFoundError:
         return {"asset_deleted": False}
     return {"asset_deleted": True}
+
+
+def check_restrict_field(ctx: SyncContext, model: RightsFlow) -> None:
+    """The restrict flag must not be a synced field: the metadata sync would carry it to Orange Logic."""
+    assert model.restrict is not None
+    name = model.restrict.field
+    synced = [spec.name for spec in ctx.field_map.fields if spec.iconik_metadata_field == name]
+    if synced:
+        raise ConfigError(
+            f"iconik field {name!r} is synced by field_map.fields.{synced[0]}; the restrict flag needs a "
+            "field the metadata sync does not carry",
+            key="flows.rights.restrict.field",
+        )
 
 
 async def regrant(ctx: SyncContext, model: RightsFlow, asset_id: str, removed: dict[str, Any]) -> list[str]:

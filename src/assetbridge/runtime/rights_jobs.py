@@ -11,6 +11,7 @@ change of the window re-arms) and, at start-up, for every known upcoming change.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -109,8 +110,10 @@ class RightsJobs:
     async def after_sync(self, record_id: str, event_id: str | None = None) -> None:
         """Called after a pair sync (an Orange Logic change may have moved the window or the status)."""
         if self.enabled:
+            # one job per change: a running evaluation may have read the record before this change
+            key = f"{record_id}:{uuid.uuid4().hex[:12]}"
             await self.service.runner.submit(
-                EVALUATE, record_id, {"record_id": record_id, "trigger": "change"}, lane="live"
+                EVALUATE, key, {"record_id": record_id, "trigger": "change"}, lane="live"
             )
 
     async def after_pass(self, record_ids: Iterable[str]) -> None:
