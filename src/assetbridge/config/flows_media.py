@@ -9,6 +9,15 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class StatusValues(_Model):
+    """What ``status_field`` is set to at each step (the sandbox's drop-down options by default)."""
+
+    requested: StrictStr = "Requested"
+    transferring: StrictStr = "Transferring"
+    available: StrictStr = "Available"
+    failed: StrictStr = "Failed"
+
+
 class MediaFlow(_Model):
     """``flows.media``: how media is copied Orange Logic → iconik, and the "Request original" action."""
 
@@ -19,6 +28,13 @@ class MediaFlow(_Model):
     action_title: StrictStr = Field("Request original from Orange Logic", min_length=1, max_length=200)
     status_field: StrictStr = Field(
         "original_status", min_length=1, description="iconik metadata field showing the request's progress"
+    )
+    status_view: StrictStr | None = Field(
+        None, description="iconik metadata view holding status_field (default: field_map.iconik_view)"
+    )
+    status_values: StatusValues = StatusValues()
+    status_job: bool = Field(
+        True, description="also show each request as an iconik job (progress, and the reason of a failure)"
     )
     part_size_mb: int = Field(
         16, ge=1, le=5120, description="S3 part / GCS chunk size in MiB (real S3 needs at least 5)"

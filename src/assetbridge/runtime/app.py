@@ -51,6 +51,7 @@ from assetbridge.engine.webhook_admin import check_iconik_webhooks, ensure_iconi
 from assetbridge.errors import AssetBridgeError, ConfigError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_id
 from assetbridge.runtime.dead_letters import StateDeadLetters
+from assetbridge.runtime.media_jobs import register_media_jobs
 from assetbridge.runtime.rights_jobs import register_rights_jobs
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 from assetbridge.state import Database
@@ -163,6 +164,7 @@ class Service:
         runner.register("reconcile", self.reconcile_job)
         runner.register("drain_inbox", self.drain_job)
         self.rights = register_rights_jobs(self, runner)
+        self.media = register_media_jobs(self, runner)
         for spec in schedules(self.loaded):
             runner.schedule(spec)
 
@@ -206,6 +208,7 @@ class Service:
                 tasks.append(asyncio.create_task(self._every(every, self.check_webhooks)))
             await runner.submit("poll", "poll", {"reason": "start-up"})
             await self.rights.startup()
+            await self.media.startup()
             tasks.append(asyncio.create_task(self._every(DRAIN_EVERY, self.drain_once)))
             log.info("assetbridge running", receiver=web.url, executor=self.options.executor_id)
             if on_ready is not None:

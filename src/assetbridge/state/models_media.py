@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assetbridge.state.models import Base
-from assetbridge.state.types import utcnow
+from assetbridge.state.types import big_id, utcnow
 
 TRANSFER_STATUSES = ("pending", "uploading", "done", "failed")
 
@@ -48,4 +48,32 @@ class Transfer(Base):
     error: Mapped[str | None] = mapped_column(sa.Text())
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+REQUEST_STATUSES = ("new", "queued", "done", "failed")
+
+
+class OriginalRequest(Base):
+    """A click on the "Request original" custom action for one iconik asset, stored before any work.
+
+    ``dedupe_key`` makes a re-delivered click one row; ``payload`` is iconik's body without its
+    ``auth_token`` (a user token, never stored)."""
+
+    __tablename__ = "original_requests"
+    __table_args__ = (
+        sa.UniqueConstraint("dedupe_key"),
+        sa.CheckConstraint(f"status IN {REQUEST_STATUSES}", name="status"),
+        sa.Index("ix_original_requests_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(big_id(), primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(255))
+    asset_id: Mapped[str] = mapped_column(sa.String(64))
+    action_id: Mapped[str | None] = mapped_column(sa.String(64))
+    user_id: Mapped[str | None] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(sa.String(16), default="new")
+    outcome: Mapped[str | None] = mapped_column(sa.Text())
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

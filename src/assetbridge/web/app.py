@@ -11,7 +11,9 @@ from prometheus_client import CollectorRegistry
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assetbridge.engine.inbox_port import InboxPort
+from assetbridge.engine.originals import OriginalRequests
 from assetbridge.state import Database
+from assetbridge.web.actions import build_actions_router
 from assetbridge.web.health import build_health_router
 from assetbridge.web.lineage import build_lineage_router
 from assetbridge.web.metrics import WebhookMetrics
@@ -35,6 +37,7 @@ def create_web_app(
     app.include_router(build_health_router(settings, metrics))
     if db is not None:
         app.include_router(build_lineage_router(settings, db))
+        app.include_router(build_actions_router(settings, OriginalRequests(db)))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

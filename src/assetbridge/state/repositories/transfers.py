@@ -1,14 +1,17 @@
-"""Durable media transfers: one row per transfer key, with what the storage already holds."""
+"""Durable media transfers (one row per transfer key, with what the storage already holds) and the
+"Request original" clicks waiting for their transfer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assetbridge.state.models_media import Transfer
-from assetbridge.state.types import clean_text, utcnow
+from assetbridge.state.models_media import OriginalRequest, Transfer
+from assetbridge.state.types import clean_json, clean_text, utcnow
 
 
 @dataclass(frozen=True)
@@ -115,3 +118,71 @@ class TransfersRepo:
         if row is None:
             raise LookupError(f"no transfer {key!r}")
         return row
+
+
+class OriginalRequestsRepo:
+    """Clicks on the "Request original" custom action, one row per (click, asset)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        dedupe_key: str,
+        *,
+        asset_id: str,
+        action_id: str | None,
+        user_id: str | None,
+        payload: dict[str, Any],
+        status: str = "new",
+        outcome: str | None = None,
+    ) -> bool:
+        """Store a request; False when one with this ``dedupe_key`` is already stored."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(
+                    OriginalRequest(
+                        dedupe_key=dedupe_key[:255],
+                        asset_id=asset_id[:64],
+                        action_id=(action_id or None) and action_id[:64],
+                        user_id=(user_id or None) and user_id[:64],
+                        payload=clean_json(payload),
+                        status=status,
+                        outcome=clean_text(outcome) if outcome else None,
+                    )
+                )
+            return True
+        except IntegrityError:
+            return False
+
+    def take_new(self, limit: int = 50) -> list[OriginalRequest]:
+        """Mark up to ``limit`` new requests queued (oldest first) and return them."""
+        query = (
+            sa.select(OriginalRequest)
+            .where(OriginalRequest.status == "new")
+            .order_by(OriginalRequest.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list(self.session.scalars(query))
+        for row in rows:
+            row.status = "queued"
+            row.updated_at = utcnow()
+        self.session.flush()
+        return rows
+
+    def finish(self, request_id: int, *, status: str, outcome: str) -> None:
+        row = self.session.get(OriginalRequest, request_id)
+        if row is not None:
+            row.status = status
+            row.outcome = clean_text(outcome)[:2000]
+            row.updated_at = utcnow()
+            self.session.flush()
+
+    def for_asset(self, asset_id: str) -> list[OriginalRequest]:
+        query = (
+            sa.select(OriginalRequest)
+            .where(OriginalRequest.asset_id == asset_id)
+            .order_by(OriginalRequest.id)
+        )
+        return list(self.session.scalars(query))
