@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,8 @@ class MultipartBody:
     data: bytes | None = None
     content_type: str = "application/octet-stream"
     boundary: str = ""
+    stream: Callable[[], AsyncIterable[bytes]] | None = None  # a factory: each call reads from the start
+    stream_size: int = 0
 
     @classmethod
     def build(
@@ -39,6 +41,19 @@ class MultipartBody:
         if (path is None) == (data is None):
             raise ValueError("give exactly one of path or data")
         return cls(fields, file_field, file_name, path, data, boundary="ab" + secrets.token_hex(16))
+
+    @classmethod
+    def streamed(
+        cls,
+        fields: Sequence[tuple[str, str]],
+        file_field: str,
+        file_name: str,
+        stream: Callable[[], AsyncIterable[bytes]],
+        size: int,
+    ) -> MultipartBody:
+        """A file part read from ``stream()`` (exactly ``size`` bytes), e.g. another system's download."""
+        boundary = "ab" + secrets.token_hex(16)
+        return cls(fields, file_field, file_name, boundary=boundary, stream=stream, stream_size=size)
 
     @property
     def header(self) -> str:
@@ -61,6 +76,8 @@ class MultipartBody:
 
     def length(self) -> int:
         size = len(self.data) if self.data is not None else self.path.stat().st_size if self.path else 0
+        if self.stream is not None:
+            size = self.stream_size
         return len(self._head()) + size + len(self._tail())
 
     def as_bytes(self) -> bytes:
@@ -75,5 +92,8 @@ class MultipartBody:
             yield self.data
         elif self.path is not None:
             async for chunk in read_file(self.path):
+                yield chunk
+        elif self.stream is not None:
+            async for chunk in self.stream():
                 yield chunk
         yield self._tail()

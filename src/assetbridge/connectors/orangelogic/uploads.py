@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -49,6 +50,16 @@ def plan_chunks(total: int, chunk_size: int) -> list[tuple[int, int]]:
     if total <= 0:
         return []
     return [(start, min(start + chunk_size, total) - 1) for start in range(0, total, chunk_size)]
+
+
+@dataclass(frozen=True)
+class MultipartItem:
+    """A registered multi-part upload (§7.4 steps 1–2): where its chunks go and the asset it makes."""
+
+    transaction_id: str
+    item_id: str
+    system_identifier: str | None
+    record_id: str | None
 
 
 def _api_response(data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -146,6 +157,113 @@ class UploadApi:
         params = {"RecordID": record_id, "FileName": name, "UploadMode": mode}
         return await self._send_file(UPLOAD_NEW_VERSION, params, path, name)
 
+    async def upload_stream(
+        self,
+        stream: Callable[[], AsyncIterable[bytes]],
+        size: int,
+        *,
+        file_name: str,
+        folder_record_id: str | None = None,
+        record_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        mode: str = "ProcessInLine",
+    ) -> UploadResult:
+        """One streamed call (up to the threshold): a new asset in the folder or a new version of
+        ``record_id``. ``stream`` is a factory producing the ``size`` bytes from the start each time it is
+        called (the one re-send after a 401). Sent once: the caller decides what a transient failure means.
+        """
+        if (folder_record_id is None) == (record_id is None):
+            raise ValueError("give exactly one of folder_record_id or record_id")
+        params = {"FileName": file_name, "UploadMode": mode}
+        if record_id is not None:
+            endpoint, params["RecordID"] = UPLOAD_NEW_VERSION, record_id
+        else:
+            endpoint, params["FolderRecordID"] = UPLOAD_NEW_MEDIA, folder_record_id or ""
+        if metadata:
+            params["Metadata"] = json.dumps(dict(metadata))
+        body = MultipartBody.streamed([], "InputStream", file_name, stream, size)
+        headers = {"Content-Type": body.header, "Content-Length": str(body.length())}
+        data = await self.core.call_json(
+            "POST", endpoint, params=params, content=body.chunks, headers=headers, idempotent=False
+        )
+        result = parse_upload_result(data)
+        if not result.system_identifier and not result.record_id:
+            raise ValidationError(SYSTEM, f"POST {endpoint}", "the upload answer names no asset")
+        return result
+
+    async def begin_multipart(
+        self,
+        *,
+        file_name: str,
+        size: int,
+        folder_record_id: str | None = None,
+        record_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> MultipartItem:
+        """§7.4 steps 1–2 for one file: a new asset in the folder, or (``recordID`` in the registered
+        file, a sandbox choice §12 q3) a new version of ``record_id``."""
+        tx_form = [("folderRecordID", folder_record_id)] if folder_record_id else []
+        if metadata:
+            tx_form.append(("metadata", json.dumps(dict(metadata))))
+        tx = await self.core.call_json(
+            "POST", CREATE_TRANSACTION, form=tx_form, idempotent=True, json_format=False
+        )
+        transaction = _pick(tx, "transactionID", "transactionId")
+        spec: dict[str, Any] = {"fileName": file_name, "fileSize": size}
+        if record_id:
+            spec["recordID"] = record_id
+        reg_form = [("transactionID", transaction), ("files", json.dumps([spec]))]
+        if folder_record_id:
+            reg_form.append(("folderRecordID", folder_record_id))
+        registered = _first_item(
+            await self.core.call_json(
+                "POST", REGISTER_ASSETS, form=reg_form, idempotent=False, json_format=False
+            )
+        )
+        return MultipartItem(
+            transaction_id=transaction,
+            item_id=_pick(registered, "uploadItemID", "uploadItemId"),
+            system_identifier=_opt(registered, "identifier"),
+            record_id=_opt(registered, "dO_recordID", "recordID"),
+        )
+
+    async def complete_multipart(self, item: MultipartItem) -> UploadResult:
+        """§7.4 step 5; an ``Incomplete`` answer (chunks missing) is a ``TransientError``."""
+        done = await self.core.call_json(
+            "POST", COMPLETE_UPLOAD, form=[("uploadItemID", item.item_id)], idempotent=True, json_format=False
+        )
+        result = parse_upload_result(_first_item(done))
+        if result.status.lower() not in ("success", "alreadyexists"):
+            raise TransientError(SYSTEM, f"POST {COMPLETE_UPLOAD}", f"upload status {result.status}")
+        return result.model_copy(
+            update={
+                "system_identifier": result.system_identifier or item.system_identifier,
+                "record_id": result.record_id or item.record_id,
+            }
+        )
+
+    async def send_chunk(self, item_id: str, data: bytes, start: int, total: int, file_name: str) -> None:
+        """One chunk (§7.4 step 4) with its MD5; re-sent alone when the tenant's MD5 differs."""
+        end = start + len(data) - 1
+        digest = md5_hex(data)
+        endpoint = UPLOAD_CHUNK.format(item=item_id)
+        part = MultipartBody.build([], "data", file_name, data=data)
+        body = part.as_bytes()
+        params = {"start": start, "end": end, "totalLength": total, "md5": digest}
+        headers = {"Content-Type": part.header}
+        for attempt in range(1, CHUNK_ATTEMPTS + 1):
+            self.chunks_sent += 1
+            try:
+                # Transient failures are retried inside the session: re-sending one byte range is safe.
+                await self.core.call(
+                    "POST", endpoint, params=params, content=body, headers=headers, idempotent=True
+                )
+                return
+            except ValidationError as exc:
+                # The tenant computed another MD5: the bytes were damaged on the way; send them again.
+                if "md5" not in exc.message.lower() or attempt == CHUNK_ATTEMPTS:
+                    raise
+
     async def _send_file(
         self, endpoint: str, params: Mapping[str, str], path: Path, name: str
     ) -> UploadResult:
@@ -185,6 +303,7 @@ class UploadApi:
         folder_record_id: str | None = None,
         record_id: str | None = None,
         mode: str = "ProcessInLine",
+        metadata: Mapping[str, str] | None = None,
     ) -> UploadResult:
         """The tenant downloads ``url`` itself (bytes never pass through us, §7.3): a new asset in the
         folder, or a new version of ``record_id``."""
@@ -192,6 +311,8 @@ class UploadApi:
             raise ValueError("give exactly one of folder_record_id or record_id")
         body = {"fileURL": url, "fileName": file_name, "importMode": mode}
         body |= {"recordID": record_id} if record_id else {"folderRecordID": folder_record_id or ""}
+        if metadata:
+            body["metadata"] = json.dumps(dict(metadata))
         data = await self.core.call_json(
             "POST",
             IMPORT_FROM_URL,
