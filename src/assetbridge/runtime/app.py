@@ -52,6 +52,7 @@ from assetbridge.errors import AssetBridgeError, ConfigError
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_id
 from assetbridge.runtime.dead_letters import StateDeadLetters
 from assetbridge.runtime.media_jobs import register_media_jobs
+from assetbridge.runtime.publish_jobs import register_publish_jobs
 from assetbridge.runtime.rights_jobs import register_rights_jobs
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 from assetbridge.state import Database
@@ -165,6 +166,7 @@ class Service:
         runner.register("drain_inbox", self.drain_job)
         self.rights = register_rights_jobs(self, runner)
         self.media = register_media_jobs(self, runner)
+        self.publish = register_publish_jobs(self, runner)
         for spec in schedules(self.loaded):
             runner.schedule(spec)
 
@@ -209,6 +211,7 @@ class Service:
             await runner.submit("poll", "poll", {"reason": "start-up"})
             await self.rights.startup()
             await self.media.startup()
+            await self.publish.startup()
             tasks.append(asyncio.create_task(self._every(DRAIN_EVERY, self.drain_once)))
             log.info("assetbridge running", receiver=web.url, executor=self.options.executor_id)
             if on_ready is not None:
