@@ -14,6 +14,7 @@ SHARES = "/API/assets/v1/{object_type}/{object_id}/shares/"
 SHARE = "/API/assets/v1/{object_type}/{object_id}/shares/{share_id}/"
 APPROVAL_REQUEST = "/API/assets/v1/{object_type}/{object_id}/approvals/request/"
 APPROVALS = "/API/assets/v1/{object_type}/{object_id}/approvals/"
+VERSION_APPROVAL_REQUEST = "/API/assets/v1/assets/{asset_id}/versions/{version_id}/approvals/request/"
 
 Shareable = Literal["assets", "collections"]
 
@@ -80,6 +81,12 @@ class ReviewsAPI(IconikBase):
     async def get_approval_request(self, object_type: Shareable, object_id: str) -> Approval:
         return await self._model(
             Approval, "GET", APPROVAL_REQUEST, object_type=object_type, object_id=object_id
+        )
+
+    async def get_version_approval(self, asset_id: str, version_id: str) -> Approval:
+        """The approval status of one asset version (``GET …/versions/{version_id}/approvals/request/``)."""
+        return await self._model(
+            Approval, "GET", VERSION_APPROVAL_REQUEST, asset_id=asset_id, version_id=version_id
         )
 
     async def set_approval(
