@@ -53,6 +53,7 @@ from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_
 from assetbridge.runtime.dead_letters import StateDeadLetters
 from assetbridge.runtime.media_jobs import register_media_jobs
 from assetbridge.runtime.publish_jobs import register_publish_jobs
+from assetbridge.runtime.review_jobs import register_review_jobs
 from assetbridge.runtime.rights_jobs import register_rights_jobs
 from assetbridge.runtime.schedules import ScheduleSpec, interval_to_cron
 from assetbridge.state import Database
@@ -166,6 +167,7 @@ class Service:
         runner.register("drain_inbox", self.drain_job)
         self.rights = register_rights_jobs(self, runner)
         self.media = register_media_jobs(self, runner)
+        self.review = register_review_jobs(self, runner)
         self.publish = register_publish_jobs(self, runner)
         for spec in schedules(self.loaded):
             runner.schedule(spec)
@@ -320,6 +322,7 @@ class Service:
         payloads: dict[str, dict[str, Any]] = {}
         needs_pass = False
         for item in items:
+            await self.review.observe(item.id, item.system, item.event_id, item.body)
             try:
                 target = event_target(item.system, item.body)
             except UnmappableEvent as exc:
