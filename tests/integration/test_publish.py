@@ -246,3 +246,51 @@ def test_with_publish_enabled_the_metadata_sync_creates_nothing(make_bench: Any)
     synced = bench.sync()
     assert synced.ok and synced.summary["created"] == 0
     assert bench.metadata(bench.asset_by_external()[record_id]["id"])["campaign"] == ["Night Run"]
+
+
+def test_a_version_created_before_a_crash_is_adopted_not_created_again(
+    make_bench: Any, tmp_path: Path
+) -> None:
+    bench = make_bench(publish_config(VIDEO_RULE))
+    assert bench.publish().ok
+    record_id = next(iter(bench.ol_kind("Video")))
+    asset_id = bench.asset_by_external()[record_id]["id"]
+    first = [v["id"] for v in bench.get(f"/API/assets/v1/assets/{asset_id}/")["versions"]]
+    new_file = tmp_path / "v2.mp4"
+    new_file.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"second cut " * 3000)
+
+    async def upload() -> None:
+        async with open_context(bench.loaded) as ctx:
+            await ctx.ol.uploads.upload_version(new_file, record_id, file_name="v2.mp4")
+
+    asyncio.run(upload())
+    # the crash: the publication row was written and iconik made the version, but its id was never recorded
+    db = Database(bench.loaded.state_url)
+    try:
+        with db.unit_of_work() as uow:
+            link = uow.links.get_by_record_id(record_id)
+            assert link is not None
+            PublicationRepo(uow.session).start(
+                link_id=link.id,
+                record_id=record_id,
+                asset_id=asset_id,
+                rule="videos",
+                ol_version=2,
+                media_mode="proxy",
+                rendition="Path_WebHigh",
+                iconik_version_id=None,
+                known_version_ids=first,
+                needs_version=True,
+            )
+    finally:
+        db.dispose()
+    made = bench.iconik.post(f"/API/assets/v1/assets/{asset_id}/versions/", json={})
+    assert made.status_code == 200, made.text
+
+    report = bench.publish()
+    assert report.ok, report.to_dict()
+    outcome = next(o for o in report.outcomes if o.record_id == record_id)
+    versions = [v["id"] for v in bench.get(f"/API/assets/v1/assets/{asset_id}/")["versions"]]
+    assert len(versions) == 2
+    assert outcome.iconik_version_id in set(versions) - set(first)
+    assert {p["version_id"] for p in bench.proxies(asset_id)} == {first[0], outcome.iconik_version_id}
