@@ -19,8 +19,10 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from click.testing import CliRunner
 from tests.conftest import iconik_client
 
+from assetbridge.cli.main import cli
 from assetbridge.config import LoadedConfig, load_config
 from assetbridge.connectors.iconik.client import IconikClient
 from assetbridge.connectors.iconik.requests import AssetCreate, MetadataWrite
@@ -128,6 +130,19 @@ class Stage:
         response = self.http.get(f"/API/assets/v1/assets/{asset_id}/segments/", params=params)
         response.raise_for_status()
         return [str(s.get("segment_text")) for s in response.json()["objects"]]
+
+    def cli(self, *args: str) -> Any:
+        env = {
+            "ASSETBRIDGE_ICONIK_URL": self.server.urls["iconik"],
+            "ASSETBRIDGE_OL_URL": self.server.urls["orangelogic"],
+            "ASSETBRIDGE_ICONIK_AUTH_TOKEN": "sandbox-auth-token",
+            "ASSETBRIDGE_OL_CLIENT_SECRET": "sandbox-secret",
+            "ASSETBRIDGE_STATE_URL": self.state_url,
+        }
+        config = str(self.tmp_path / "assetbridge.yaml")
+        done = CliRunner().invoke(cli, [*args, "--config", config], env=env, catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return json.loads(done.output)
 
     def close(self) -> None:
         self.http.close()
@@ -357,6 +372,11 @@ async def test_bad_input_is_a_per_asset_error_and_the_batch_continues(stage: Sta
         # the safety-net sweep does not repeat the errors
         swept = await review_sweep(ctx)
         assert swept.handoffs == []
+        shown = stage.cli("review", "status", "--json")
+        by_asset = {h["asset_id"]: h for h in shown["handoffs"]}
+        assert shown["counts"] == {"excluded": 1, "failed": 1, "pending_review": 1}
+        assert by_asset[audio]["error"] == outcomes[audio][1]
+        assert by_asset[good]["record_id"] and by_asset[good]["status"] == "pending_review"
 
     async with stage.context(pending_value="Awaiting Review") as ctx:
         other, other_version = await stage.edit(ctx, "Refused value", 10_000)

@@ -9,6 +9,7 @@ from assetbridge.cli.config_cmd import check, config_group
 from assetbridge.cli.demo import demo
 from assetbridge.cli.lineage_cmd import lineage
 from assetbridge.cli.publish_cmd import publish
+from assetbridge.cli.review_cmd import review
 from assetbridge.cli.rights_cmd import rights
 from assetbridge.cli.run_cmd import COMMANDS as RUN_COMMANDS
 from assetbridge.cli.sandbox import sandbox
@@ -36,6 +37,7 @@ cli.add_command(demo)
 cli.add_command(check)
 cli.add_command(config_group)
 cli.add_command(rights)
+cli.add_command(review)
 cli.add_command(lineage)
 cli.add_command(publish)
 for _command in SYNC_COMMANDS:
