@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from assetbridge.config import InvalidConfigError, load_text
 from assetbridge.config.flows_rights import RightsFlow
 from assetbridge.domain.rights import decide
 
@@ -161,6 +163,7 @@ def test_config_errors_are_specific(overrides: dict[str, Any], message: str) -> 
 seconds = st.integers(min_value=-(10**8), max_value=10**8)
 
 
+@settings(deadline=None)
 @given(start=seconds, length=st.integers(min_value=0, max_value=10**8), at=seconds)
 def test_window_arithmetic(start: int, length: int, at: int) -> None:
     """Inside [start, end) ⇔ allowed; the next change is the next edge after now; outside after the end."""
@@ -181,9 +184,30 @@ def test_window_arithmetic(start: int, length: int, at: int) -> None:
         assert flipped.allowed != decision.allowed or begin == end
 
 
+@settings(deadline=None)
 @given(start=seconds, shortfall=st.integers(min_value=1, max_value=10**8))
 def test_end_before_start_is_always_doubtful(start: int, shortfall: int) -> None:
     begin = NOW + timedelta(seconds=start)
     end = begin - timedelta(seconds=shortfall)
     decision = decide(MODEL, fields(start=begin.isoformat(), end=end.isoformat()), NOW)
     assert decision.doubtful and not decision.allowed
+
+
+def test_yaml_errors_name_file_line_and_key() -> None:
+    example = (Path(__file__).resolve().parents[3] / "examples" / "sandbox.yaml").read_text(encoding="utf-8")
+    text = example.replace("    action: unshare ", "    action: restrict ").replace(
+        "    timezone: UTC ", "    timezone: Europe/Pariss "
+    )
+    env = {"ASSETBRIDGE_ICONIK_AUTH_TOKEN": "t", "ASSETBRIDGE_OL_CLIENT_SECRET": "s"}
+    with pytest.raises(InvalidConfigError) as caught:
+        load_text(text, "sandbox.yaml", env)
+    [message] = [str(issue) for issue in caught.value.issues]
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "timezone: Europe/Pariss" in row)
+    assert message.startswith(f"sandbox.yaml:{line}:5: flows.rights.timezone: ")
+    assert "unknown time zone 'Europe/Pariss'" in message
+    fixed_zone = text.replace("Europe/Pariss", "Europe/Paris")
+    with pytest.raises(InvalidConfigError) as caught:
+        load_text(fixed_zone, "sandbox.yaml", env)
+    [message] = [str(issue) for issue in caught.value.issues]
+    assert "flows.rights" in message and "action 'restrict' needs restrict" in message
+    assert load_text(example, "sandbox.yaml", env).config.flows.rights.action == "unshare"
