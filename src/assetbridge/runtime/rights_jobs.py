@@ -75,10 +75,13 @@ def _rows(db: Database) -> list[RightsState]:
 
 
 class RightsJobs:
-    """The rights job handlers of one ``Service`` (its context, lock and runner)."""
+    """The rights job handlers of one ``Service`` (its context and runner)."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
+        # Evaluations are serialized among themselves (a timer and a change event for one record must not
+        # both revoke), not with the sync lock: a long pass must not hold back a revocation that is due.
+        self.lock = asyncio.Lock()
 
     @property
     def enabled(self) -> bool:
@@ -101,7 +104,7 @@ class RightsJobs:
 
     async def evaluate(self, record_id: str, *, trigger: str, event_id: str | None = None) -> Enforcement:
         ctx: SyncContext = self.service.ctx
-        async with self.service.lock:
+        async with self.lock:
             result = await enforce_record(ctx, record_id, event_id=event_id, trigger=trigger)
         log.info("rights evaluated", record_id=record_id, outcome=result.outcome, trigger=trigger)
         await self.after(result)
