@@ -141,9 +141,11 @@ class PublishRun:
         self.flow: PublishFlow = self.ctx.loaded.config.flows.publish
         self.campaigns = Campaigns(self.ctx)
         self.claimed: set[str] = set()  # records taken by an earlier rule in this pass
+        self.changed_only = False  # a steady-state pass: every selected asset changed since the cursor
 
     async def run(self, *, full: bool, rules: list[str] | None = None) -> PublishReport:
         report = PublishReport(dry_run=self.dry_run, full=full)
+        self.changed_only = not full
         await self.ctx.schema()
         for rule in self.flow.rules:
             if rules is not None and rule.name not in rules:
@@ -240,6 +242,11 @@ class PublishRun:
         if current is not None and current.status == "published":
             outcome.action = "up_to_date"
             outcome.iconik_version_id = current.iconik_version_id
+            if self.changed_only and not self.dry_run and not ctx.loaded.config.flows.metadata_sync.enabled:
+                # the asset changed and no metadata sync runs: its fields travel with the publish
+                await sync_pair(
+                    ctx, pairing.link_id, asset.system_identifier, pairing.asset_id, ol_asset=asset
+                )
             await self._campaign(rule, asset, outcome, current.collection_id)
             return
         if current is None and rows and version < newest:
