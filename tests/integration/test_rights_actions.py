@@ -200,3 +200,19 @@ def test_a_restrict_flag_that_is_a_synced_field_is_refused(sandbox_factory: Any,
         assert audit_count(bench) == 0
     finally:
         bench.close()
+
+
+def test_a_record_deleted_in_orange_logic_fails_closed(sandbox_factory: Any, tmp_path: Path) -> None:
+    bench = make_bench(sandbox_factory, tmp_path, f"sqlite:///{tmp_path / 'state.db'}", action="unshare")
+    try:
+        record_id, identifier, asset_id = approved_pair(bench)
+        in_context(bench, lambda ctx: ctx.ol.datatable.delete(OL_MODEL, {"CoreField.Identifier": identifier}))
+        result = enforce(bench, record_id)
+        assert result.outcome == "revoked"
+        assert result.decision is not None and result.decision.doubtful
+        assert result.decision.reason == f"Orange Logic record {record_id} not found: no rights to go on"
+        assert state_row(bench, record_id)["access"] == "revoked"
+        assert enforce(bench, record_id).outcome == "unchanged"
+        assert bench.iconik.get(f"/API/assets/v1/assets/{asset_id}/").json()["status"] == "ACTIVE"
+    finally:
+        bench.close()

@@ -155,8 +155,17 @@ async def enforce_record(
     link = await ctx.db_call(find_link, ctx.db, record_id=record_id)
     if link is None or not link.asset_id:
         return Enforcement(record_id, "unlinked")
-    fields = await read_rights_fields(ctx, link.system_identifier or "")
-    decision = decide(model, fields, now or datetime.now(UTC))
+    try:
+        fields = await read_rights_fields(ctx, link.system_identifier or "")
+    except NotFoundError:
+        fields = None
+    decision = (
+        decide(model, fields, now or datetime.now(UTC))
+        if fields is not None
+        else RightsDecision(
+            False, f"Orange Logic record {record_id} not found: no rights to go on", {}, None, True
+        )
+    )
     stored = await ctx.db_call(_load, ctx.db, record_id)
     access = stored.access if stored is not None else GRANTED
     removed = dict(stored.removed) if stored is not None else {}
