@@ -1,5 +1,5 @@
-"""``arm_rights_timer`` on a real DbosRunner (SQLite system database): fires at its time, not before;
-one timer per (record, time); a timer armed before a stop fires after the restart (durable)."""
+"""``arm_rights_timer`` on a real DbosRunner (SQLite and PostgreSQL system databases): fires at its time,
+not before; one timer per (record, time); a timer armed before a stop fires after the restart (durable)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
+from tests.conftest import fresh_postgres_database
 
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings
 from assetbridge.runtime.memory import MemoryDeadLetters
@@ -44,9 +47,18 @@ async def _wait(fired: list[Any], count: int, timeout: float = 20) -> None:
         await asyncio.sleep(0.05)
 
 
-def test_timer_fires_at_its_time_once_per_record_and_time(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def system_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'dbos.sqlite'}"
+    else:
+        with fresh_postgres_database() as url:
+            yield url
+
+
+def test_timer_fires_at_its_time_once_per_record_and_time(system_url: str) -> None:
     fired: list[tuple[str, str, datetime]] = []
-    with running(f"sqlite:///{tmp_path / 'dbos.sqlite'}", fired) as runner:
+    with running(system_url, fired) as runner:
 
         async def scenario() -> None:
             at = datetime.now(UTC) + timedelta(seconds=1.5)
