@@ -24,18 +24,14 @@ from tests.conftest import iconik_client
 
 from assetbridge.cli.main import cli
 from assetbridge.config import LoadedConfig, load_config
-from assetbridge.connectors.iconik.client import IconikClient
 from assetbridge.connectors.iconik.requests import AssetCreate, MetadataWrite
-from assetbridge.connectors.orangelogic.client import OrangeLogicClient
 from assetbridge.connectors.orangelogic.datatable import set_value
 from assetbridge.connectors.orangelogic.records import IDENTIFIER
-from assetbridge.engine.context import OL_MODEL, SyncContext
+from assetbridge.engine.context import OL_MODEL, SyncContext, open_context
 from assetbridge.engine.records import find_link, link_pair
 from assetbridge.engine.review import hand_off, hand_off_many, review_event
 from assetbridge.engine.review_bridge import bridge_decision
 from assetbridge.engine.review_poll import review_sweep
-from assetbridge.engine.schema_check import iconik_config, orangelogic_settings
-from assetbridge.state import Database
 from assetbridge.state.models import AuditEntry
 from assetbridge.state.models_lineage import LineageEvent
 from assetbridge.state.repositories.reviews import ReviewRepo
@@ -70,26 +66,13 @@ class Stage:
 
     @asynccontextmanager
     async def context(self, **review: Any) -> AsyncIterator[SyncContext]:
-        loaded = self.loaded(**review)
-        conns = loaded.config.connections
-        # the client's multi-part threshold lowered like the sandbox's (1.5 GiB on real tenants)
-        settings = orangelogic_settings(conns.orangelogic).model_copy(
-            update={"multipart_threshold_bytes": THRESHOLD, "chunk_size_bytes": CHUNK}
-        )
-        db = Database(loaded.state_url)
-        db.upgrade()
-        try:
-            async with (
-                OrangeLogicClient(settings) as ol,
-                IconikClient(iconik_config(conns.iconik)) as iconik,
-            ):
-                ctx = SyncContext(loaded=loaded, db=db, ol=ol, iconik=iconik)
-                if not self.folder:
-                    self.folder = (await ol.create_folder("Review hand-offs")).record_id
-                    ctx = SyncContext(loaded=self.loaded(**review), db=db, ol=ol, iconik=iconik)
-                yield ctx
-        finally:
-            db.dispose()
+        # the multi-part threshold lowered like the sandbox's (1.5 GiB on real tenants)
+        review = {"multipart_threshold_bytes": THRESHOLD, "chunk_size_bytes": CHUNK, **review}
+        if not self.folder:
+            async with open_context(self.loaded(**review)) as ctx:
+                self.folder = (await ctx.ol.create_folder("Review hand-offs")).record_id
+        async with open_context(self.loaded(**review)) as ctx:
+            yield ctx
 
     async def edit(self, ctx: SyncContext, title: str, size: int, name: str = "edit.mp4") -> tuple[str, str]:
         """An iconik asset with an uploaded original; its id and current version id."""
@@ -279,6 +262,7 @@ async def test_linked_asset_gets_a_new_version_and_rejection_comes_back_with_com
         path.write_bytes(os.urandom(20_000))
         uploaded = await ctx.ol.uploads.upload(path, stage.folder)
         assert uploaded.record_id and uploaded.system_identifier
+        await decide(ctx, uploaded.system_identifier, "Approved", "old comment of an earlier review")
         before = await ctx.ol.datatable.read_asset(uploaded.system_identifier, OL_MODEL)
         asset_id, version_id = await stage.edit(ctx, "Linked edit", 40_000)
         link_id = link_pair(
@@ -300,6 +284,7 @@ async def test_linked_asset_gets_a_new_version_and_rejection_comes_back_with_com
         assert result.new_asset is False and result.record_id == uploaded.record_id
         after = await ctx.ol.datatable.read_asset(uploaded.system_identifier, OL_MODEL)
         assert after.value("AB.Status") == "Pending Review"
+        assert not after.value("AB.Review-comment")  # the earlier review's comment is not carried over
         assert after.value("AB.Campaign") == "Summer 26"
         assert int(after.value("CoreField.Version") or 0) == int(before.value("CoreField.Version") or 0) + 1
         assert find_link(ctx.db, asset_id=asset_id).id == link_id  # type: ignore[union-attr]
@@ -343,6 +328,17 @@ async def test_file_above_the_threshold_uses_the_multipart_upload(stage: Stage) 
         [decision] = await bridge_decision(ctx, state["record_id"])
         assert decision.outcome == "approved" and stage.status(asset_id, version_id) == "APPROVED"
         assert stage.comments(asset_id, version_id) == []  # no comment, nothing posted
+
+
+async def test_orange_logic_can_import_from_the_iconik_signed_url(stage: Stage) -> None:
+    async with stage.context(import_from_url=True) as ctx:
+        asset_id, version_id = await stage.edit(ctx, "Pulled by Orange Logic", 20_000)
+        stage.approve(asset_id)
+        result = await hand_off(ctx, asset_id)
+        assert result.outcome == "handed_off", result
+        [file] = [f async for f in ctx.iconik.iter_files(asset_id)]
+        # the hash of what Orange Logic serves back after pulling the URL matches iconik's checksum
+        assert row(ctx, asset_id, version_id)["md5"] == file.checksum
 
 
 async def test_bad_input_is_a_per_asset_error_and_the_batch_continues(stage: Stage) -> None:

@@ -68,6 +68,16 @@ class ReviewFlow(_Model):
         "review_comment", description="iconik metadata field holding the reviewer's comment"
     )
     comment_on_version: bool = Field(True, description="post the reviewer's comment on the iconik version")
+    import_from_url: bool = Field(
+        False,
+        description="Orange Logic imports the file from iconik's signed URL (the bytes skip AssetBridge)",
+    )
+    multipart_threshold_bytes: int | None = Field(
+        None, ge=131_072, description="files above this use the multi-part upload (default: 1.5 GiB)"
+    )
+    chunk_size_bytes: int | None = Field(
+        None, ge=131_072, description="multi-part chunk size, a multiple of 131072 (default: 8 MiB)"
+    )
     poll_interval_seconds: float = Field(
         300, gt=0, description="safety-net poll: approvals missed by webhooks, decisions in Orange Logic"
     )
@@ -79,6 +89,8 @@ class ReviewFlow(_Model):
             raise ValueError(f"status values both approved and rejected: {', '.join(both)}")
         if self.pending_value in (*self.approved_values, *self.rejected_values):
             raise ValueError(f"pending_value {self.pending_value!r} is also a decision value")
+        if self.chunk_size_bytes is not None and self.chunk_size_bytes % 131_072:
+            raise ValueError(f"chunk_size_bytes {self.chunk_size_bytes} is not a multiple of 131072")
         if self.enabled and self.folder is None:
             raise ValueError("flows.review.folder (an Orange Logic folder RecordID) is needed when enabled")
         return self

@@ -25,7 +25,9 @@ from assetbridge.config.flows_review import ReviewFlow, ReviewRule
 from assetbridge.connectors.iconik.models import Asset as IconikAsset
 from assetbridge.connectors.iconik.models import File
 from assetbridge.connectors.iconik.requests import AssetUpdate, MetadataWrite
-from assetbridge.connectors.orangelogic.datatable import set_value, validate_against
+from assetbridge.connectors.orangelogic.datatable import clear, set_value, validate_against
+from assetbridge.connectors.orangelogic.models import Asset
+from assetbridge.connectors.orangelogic.records import IDENTIFIER
 from assetbridge.domain.convert import from_iconik, to_orangelogic
 from assetbridge.domain.errors import FieldValueError
 from assetbridge.engine.context import FLOW as SYNC_FLOW
@@ -405,6 +407,8 @@ async def hand_off(
             return HandoffResult(asset_id, version, "excluded", exclusion)
         link = await ctx.db_call(find_link, ctx.db, asset_id=asset_id)
         fields = await review_fields(ctx, model, asset_id, new_asset=link is None)
+        if link is not None:
+            await clear_old_comment(ctx, model, link)
         round_ = await ctx.db_call(_start, ctx.db, asset_id, version, event_id)
         result = await copy_to_orangelogic(
             ctx,
@@ -415,6 +419,9 @@ async def hand_off(
             record_id=link.record_id if link is not None else None,
             fields=fields,
             key=f"review:{asset_id}:{version}:{round_}",
+            via_url=model.import_from_url,
+            multipart_threshold=model.multipart_threshold_bytes,
+            chunk_size=model.chunk_size_bytes,
         )
         crosswalk = (await ctx.schema()).crosswalk_field if link is None else None
         if link is None and not read.asset.external_id:
@@ -454,6 +461,16 @@ async def hand_off(
         new_asset=result.new_asset,
         multipart=result.multipart,
     )
+
+
+async def clear_old_comment(ctx: SyncContext, model: ReviewFlow, link: Link) -> None:
+    """A comment left from an earlier review of the record must not come back with the new decision."""
+    if model.comment_field is None or not link.system_identifier:
+        return
+    selector = {IDENTIFIER: link.system_identifier}
+    record = await ctx.ol.datatable.read(OL_MODEL, selector)
+    if Asset.from_record(record).value(model.comment_field):
+        await ctx.ol.datatable.update(OL_MODEL, selector, [clear(model.comment_field)], before=record)
 
 
 async def show_pending(ctx: SyncContext, model: ReviewFlow, asset_id: str) -> None:
