@@ -14,6 +14,8 @@ iconik records are compared with the bytes sent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -32,6 +34,8 @@ from assetbridge.state.repositories.transfers import Progress, TransfersRepo
 from assetbridge.transfer.checksums import Digests, StreamingHasher, normalize_checksum
 
 log = structlog.get_logger("assetbridge.transfer")
+
+READ_AHEAD_CHUNK = 1024 * 1024
 
 Role = Literal["original", "proxy"]
 
@@ -199,21 +203,25 @@ class _Transfer:
         chunks = reader.chunks()
         first = await self._first_chunk(reader, chunks)
         size = reader.size or 0
+        feed: AsyncGenerator[bytes, None] | None = None
         try:
             closed = await self._closed_target(size)
             if closed is not None:
                 return await self._confirm_closed(closed, _prepend(first, chunks), reader)
             target, target_id = await self._target(size)
             resume = self._resume_state()
+            feed = _read_ahead(_prepend(first, chunks), self.part_size)
             digests = await self.ctx.iconik.upload_to_target(
                 target,
-                _prepend(first, chunks),
+                feed,
                 size,
                 resume=resume,
                 part_size=self.part_size,
                 concurrency=self.parallel,
             )
         finally:
+            if feed is not None:
+                await feed.aclose()  # stops its reading task before the source is closed
             await chunks.aclose()
         if digests.size != size:
             raise self.job.error(TransferError, f"the source sent {digests.size} bytes but announced {size}")
@@ -422,6 +430,42 @@ async def _prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[by
     yield first
     async for chunk in rest:
         yield chunk
+
+
+_END = object()
+
+
+async def _read_ahead(source: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
+    """``source`` read by a task of its own, up to about ``limit`` bytes ahead of the consumer, so the
+    download goes on while a chunk or part is being uploaded (the uploaders read, then send)."""
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    room = asyncio.Semaphore(max(1, limit // READ_AHEAD_CHUNK))
+
+    async def pump() -> None:
+        try:
+            async for chunk in source:
+                for start in range(0, len(chunk), READ_AHEAD_CHUNK):
+                    await room.acquire()
+                    queue.put_nowait(chunk[start : start + READ_AHEAD_CHUNK])
+            queue.put_nowait(_END)
+        except Exception as exc:  # handed to the consumer, raised there
+            queue.put_nowait(exc)
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            item = await queue.get()
+            if item is _END:
+                return
+            if isinstance(item, Exception):
+                raise item
+            room.release()
+            assert isinstance(item, bytes)
+            yield item
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 __all__ = [

@@ -26,7 +26,13 @@ from assetbridge.errors import (
     TransientError,
     ValidationError,
 )
-from assetbridge.transfer.checksums import Digests, StreamingHasher, md5_hex, normalize_checksum
+from assetbridge.transfer.checksums import (
+    OFFLOAD_THRESHOLD,
+    Digests,
+    StreamingHasher,
+    md5_hex,
+    normalize_checksum,
+)
 from assetbridge.transfer.parts import S3_MAX_PARTS, s3_part_size
 from assetbridge.transport.http import HttpSession
 from assetbridge.transport.retry import NO_RETRY, RetryPolicy
@@ -169,8 +175,8 @@ class S3Upload:
         return self._urls[number]
 
     async def _put_part(self, number: int, data: bytes) -> None:
-        md5 = md5_hex(data)
-        headers = {"Content-MD5": _content_md5(data)}
+        md5 = await asyncio.to_thread(md5_hex, data) if len(data) >= OFFLOAD_THRESHOLD else md5_hex(data)
+        headers = {"Content-MD5": base64.b64encode(bytes.fromhex(md5)).decode()}
         attempt = 0
         fresh = False
         while True:
