@@ -16,7 +16,7 @@ from assetbridge.connectors.iconik.requests import ProxyCreate
 from assetbridge.connectors.orangelogic.datatable import set_value
 from assetbridge.engine.context import OL_MODEL, SyncContext, open_context
 from assetbridge.engine.rights import Enforcement, enforce_record
-from assetbridge.errors import ConfigError
+from assetbridge.errors import ApiError, ConfigError
 from assetbridge.state.repositories.rights import RightsRepo
 
 T = TypeVar("T")
@@ -214,5 +214,47 @@ def test_a_record_deleted_in_orange_logic_fails_closed(sandbox_factory: Any, tmp
         assert state_row(bench, record_id)["access"] == "revoked"
         assert enforce(bench, record_id).outcome == "unchanged"
         assert bench.iconik.get(f"/API/assets/v1/assets/{asset_id}/").json()["status"] == "ACTIVE"
+    finally:
+        bench.close()
+
+
+def test_a_revoke_interrupted_half_way_is_completed_and_fully_undone(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    bench = make_bench(sandbox_factory, tmp_path, f"sqlite:///{tmp_path / 'state.db'}", action="unshare")
+    try:
+        record_id, identifier, asset_id = approved_pair(bench)
+        collections = []
+        for title in ("First", "Second"):
+            created = bench.iconik.post("/API/assets/v1/collections/", json={"title": title})
+            assert created.status_code == 201, created.text
+            collections.append(created.json()["id"])
+            body = {"object_id": asset_id, "object_type": "assets"}
+            added = bench.iconik.post(f"/API/assets/v1/collections/{collections[-1]}/contents/", json=body)
+            assert added.status_code in (200, 201), added.text
+        set_status(bench, identifier, "Withdrawn")
+        # the second removal is refused once: the revoke stops after leaving the first collection
+        rule = {
+            "kind": "status",
+            "status": 403,
+            "method": "DELETE",
+            "path": f"{collections[1]}/contents/",
+            "count": 1,
+        }
+        bench.iconik.put("/_sandbox/faults", json={"rules": [rule]}).raise_for_status()
+        with pytest.raises(ApiError):
+            enforce(bench, record_id)
+        assert state_row(bench, record_id)["access"] == "granted"
+        assert state_row(bench, record_id)["removed"]["pending"]["collections"] == collections
+
+        assert enforce(bench, record_id).outcome == "revoked"
+        assert sorted(state_row(bench, record_id)["removed"]["collections"]) == sorted(collections)
+        asset = bench.iconik.get(f"/API/assets/v1/assets/{asset_id}/", params={"include_collections": "true"})
+        assert asset.json()["in_collections"] == []
+
+        set_status(bench, identifier, "Approved")
+        assert enforce(bench, record_id).outcome == "granted"
+        asset = bench.iconik.get(f"/API/assets/v1/assets/{asset_id}/", params={"include_collections": "true"})
+        assert sorted(asset.json()["in_collections"]) == sorted(collections)
     finally:
         bench.close()

@@ -26,11 +26,11 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from assetbridge.config.flows_rights import RightsFlow
-from assetbridge.connectors.iconik.requests import MetadataWrite
 from assetbridge.domain.rights import RightsDecision, decide
 from assetbridge.engine.context import OL_MODEL, SyncContext
 from assetbridge.engine.records import find_link
-from assetbridge.errors import ConfigError, NotFoundError
+from assetbridge.engine.rights_actions import apply_revoke, check_restrict_field, plan_revoke, regrant
+from assetbridge.errors import NotFoundError
 from assetbridge.state import Database
 from assetbridge.state.models import AuditEntry
 from assetbridge.state.repositories.rights import RightsRepo
@@ -171,12 +171,21 @@ async def enforce_record(
     removed = dict(stored.removed) if stored is not None else {}
     if not model.enabled:
         return Enforcement(record_id, "unchanged", decision, link.asset_id)
+    pending = removed.get("pending") if access == GRANTED else None
     if not decision.allowed and access == GRANTED:
-        removed = await revoke(ctx, model, link.asset_id)
+        plan = await plan_revoke(ctx, model, link.asset_id, pending if isinstance(pending, dict) else None)
+        await ctx.db_call(
+            _save, ctx.db, record_id, link.id, link.asset_id, GRANTED, decision, model.action,
+            {"pending": plan}, None, event_id, trigger,
+        )  # fmt: skip
+        await apply_revoke(ctx, model, link.asset_id, plan)
+        removed = plan
         outcome: Outcome = "revoked"
         access, audit = REVOKED, REVOKE
-    elif decision.allowed and access == REVOKED:
-        notes = await regrant(ctx, model, link.asset_id, removed)
+    elif decision.allowed and (access == REVOKED or isinstance(pending, dict)):
+        undo = removed if access == REVOKED else pending
+        assert isinstance(undo, dict)
+        notes = await regrant(ctx, link.asset_id, undo)
         removed = {"regranted": notes}
         outcome, access, audit = "granted", GRANTED, GRANT
     else:
@@ -207,95 +216,6 @@ async def enforce_record(
         trigger,
     )
     return Enforcement(record_id, outcome, decision, link.asset_id)
-
-
-async def revoke(ctx: SyncContext, model: RightsFlow, asset_id: str) -> dict[str, Any]:
-    """Apply the configured action; returns what was removed (for the state row and a later re-grant)."""
-    iconik = ctx.iconik
-    if model.action == "unshare":
-        asset = await iconik.get_asset(asset_id, include_collections=True)
-        current = list(asset.in_collections or [])
-        targets = (
-            [c for c in current if c in model.shared_collections] if model.shared_collections else current
-        )
-        for collection_id in targets:
-            try:
-                await iconik.remove_from_collection(collection_id, asset_id)
-            except NotFoundError:
-                continue
-        shares = [s async for s in iconik.iter_shares("assets", asset_id)]
-        for share in shares:
-            try:
-                await iconik.delete_share("assets", asset_id, share.id)
-            except NotFoundError:
-                continue
-        return {
-            "collections": targets,
-            "shares": [{"id": s.id, "title": s.title, "expires": s.expires} for s in shares],
-        }
-    if model.action == "restrict":
-        assert model.restrict is not None
-        view_id = (await ctx.schema()).view_id
-        metadata = await iconik.get_metadata("assets", asset_id, view_id)
-        before = metadata.metadata_values.get(model.restrict.field)
-        previous = [v.get("value") for v in before.field_values] if before is not None else []
-        write = MetadataWrite.of({model.restrict.field: [model.restrict.value]})
-        await iconik.put_metadata("assets", asset_id, view_id, write)
-        return {"restrict": {"field": model.restrict.field, "before": previous, "set": model.restrict.value}}
-    if model.action == "delete_proxy":
-        proxies = [p async for p in iconik.iter_proxies(asset_id)]
-        for proxy in proxies:
-            try:
-                await iconik.delete_proxy(asset_id, proxy.id)
-            except NotFoundError:
-                continue
-        return {"proxies": [p.id for p in proxies]}
-    try:
-        await iconik.delete_asset(asset_id)
-    except NotFoundError:
-        return {"asset_deleted": False}
-    return {"asset_deleted": True}
-
-
-def check_restrict_field(ctx: SyncContext, model: RightsFlow) -> None:
-    """The restrict flag must not be a synced field: the metadata sync would carry it to Orange Logic."""
-    assert model.restrict is not None
-    name = model.restrict.field
-    synced = [spec.name for spec in ctx.field_map.fields if spec.iconik_metadata_field == name]
-    if synced:
-        raise ConfigError(
-            f"iconik field {name!r} is synced by field_map.fields.{synced[0]}; the restrict flag needs a "
-            "field the metadata sync does not carry",
-            key="flows.rights.restrict.field",
-        )
-
-
-async def regrant(ctx: SyncContext, model: RightsFlow, asset_id: str, removed: dict[str, Any]) -> list[str]:
-    """Undo what ``revoke`` removed, as far as iconik allows; returns notes for the audit log."""
-    iconik = ctx.iconik
-    notes: list[str] = []
-    if removed.get("asset_deleted"):
-        await iconik.restore_asset(asset_id)
-        notes.append("asset restored from the delete queue")
-    for collection_id in removed.get("collections", []):
-        try:
-            await iconik.add_to_collection(str(collection_id), asset_id)
-        except NotFoundError:
-            notes.append(f"collection {collection_id} no longer exists")
-            continue
-        notes.append(f"back in collection {collection_id}")
-    if removed.get("shares"):
-        ids = ", ".join(str(s.get("id")) for s in removed["shares"])
-        notes.append(f"deleted shares are not restored (ids {ids}): share again if needed")
-    restrict = removed.get("restrict")
-    if isinstance(restrict, dict):
-        view_id = (await ctx.schema()).view_id
-        write = MetadataWrite.of({str(restrict["field"]): list(restrict.get("before") or [])})
-        await iconik.put_metadata("assets", asset_id, view_id, write)
-        notes.append(f"{restrict['field']} set back to {restrict.get('before')!r}")
-    if removed.get("proxies"):
-        notes.append("deleted proxies are not restored: the publish flow re-creates media")
-    return notes
 
 
 def _plain_time(value: datetime | None) -> str | None:
