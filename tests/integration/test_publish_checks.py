@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from click.testing import CliRunner
 from tests.integration.test_publish import VIDEO_RULE, PublishBench, make_bench, publish_config
@@ -131,3 +132,26 @@ def test_bad_media_is_a_per_asset_error_naming_the_value(make_bench: Any) -> Non
     assert set(external) == {r for r, a in snapshot.items() if a["DocType"] == "Video"} - {empty_id}
     failed = audit_rows(bench, "publish_failed")
     assert {d["record_id"] for _, d in failed} == set(errors)
+
+
+def test_media_corrupted_on_the_way_is_a_per_asset_error_and_a_rerun_repairs_it(make_bench: Any) -> None:
+    bench = make_bench(publish_config({"name": "images", "query": "DocType:Image", "media": "original"}))
+    storage = bench.server.info()["storage"]["base_url"] + "/_sandbox/faults"
+    rule = {"kind": "corrupt", "path": "/gcs/", "method": "PUT", "count": 1}
+    httpx.put(storage, json={"rules": [rule]}, timeout=10).raise_for_status()
+    report = bench.publish()
+    errors = [o for o in report.outcomes if o.action == "error"]
+    assert len(errors) == 1, report.to_dict()
+    assert "md5 mismatch: expected" in (errors[0].error or ""), errors[0].error
+    assert report.summary["publish"] == len(report.outcomes) - 1
+
+    again = bench.publish(full=True)
+    assert again.ok, again.to_dict()
+    fixed = next(o for o in again.outcomes if o.record_id == errors[0].record_id)
+    assert fixed.action == "publish" and not fixed.created
+    images = bench.ol_kind("Image")
+    assert set(bench.asset_by_external()) == set(images)
+    asset_id = bench.asset_by_external()[fixed.record_id]["id"]
+    closed = [f for f in bench.files(asset_id) if f["status"] == "CLOSED"]
+    assert [f["size"] for f in closed] == [images[fixed.record_id]["FileSize"]]
+    assert [r for r, _ in audit_rows(bench, "media_corrupted")] == [errors[0].error.split(": ", 1)[1]]

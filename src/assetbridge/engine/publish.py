@@ -57,7 +57,7 @@ from assetbridge.engine.publish_media import (
 from assetbridge.engine.publish_report import PublishOutcome, PublishReport, RuleSelection
 from assetbridge.engine.records import record_plan
 from assetbridge.engine.sync_metadata import apply_plan, empty_iconik_values, ol_values_of, sync_pair
-from assetbridge.errors import AssetBridgeError, NotFoundError
+from assetbridge.errors import AssetBridgeError, ChecksumError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -269,16 +269,21 @@ class PublishRun:
         version_id = row.iconik_version_id
         if row.status == "versioning":
             version_id = await self._new_iconik_version(row, pairing.link_id, pairing.asset_id, version)
-        sent = await send_media(
-            ctx,
-            self.flow,
-            media,
-            asset=asset,
-            asset_id=pairing.asset_id,
-            version_id=version_id,
-            link_id=pairing.link_id,
-            version=version,
-        )
+        try:
+            sent = await send_media(
+                ctx,
+                self.flow,
+                media,
+                asset=asset,
+                asset_id=pairing.asset_id,
+                version_id=version_id,
+                link_id=pairing.link_id,
+                version=version,
+                attempt=row.media_attempt,
+            )
+        except ChecksumError as error:
+            await ctx.db_call(st.record_corrupt_media, ctx.db, row.id, pairing.link_id, str(error))
+            raise
         outcome.iconik_version_id = version_id
         outcome.media_id = sent.copy.iconik_id
         details = {

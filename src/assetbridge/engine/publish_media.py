@@ -122,6 +122,7 @@ async def send_media(
     version_id: str | None,
     link_id: int,
     version: int,
+    attempt: int = 0,
 ) -> SentMedia:
     result = await copy_to_iconik(
         ctx,
@@ -132,7 +133,7 @@ async def send_media(
         file_name=plan.file_name,
         content_type=plan.content_type,
         version_id=version_id,
-        key=f"publish:{link_id}:v{version}:{plan.role}",
+        key=f"publish:{link_id}:v{version}:{plan.role}" + (f":r{attempt}" if attempt else ""),
     )
     job_id: str | None = None
     if plan.role == "proxy" and flow.keyframes:

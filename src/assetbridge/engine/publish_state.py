@@ -23,6 +23,7 @@ class PublicationView:
     known_version_ids: tuple[str, ...]
     collection_id: str | None
     rule: str
+    media_attempt: int = 0  # bumped when the bytes arrived corrupted: the next try starts a new upload
 
 
 def _view(row: Any) -> PublicationView:
@@ -34,6 +35,7 @@ def _view(row: Any) -> PublicationView:
         tuple(row.known_version_ids or ()),
         row.collection_id,
         row.rule,
+        int((row.details or {}).get("media_attempt", 0)),
     )
 
 
@@ -133,6 +135,21 @@ def record_published(
             reason=str(details.get("reason", "published")),
             flow=FLOW,
             details=details,
+        )
+
+
+def record_corrupt_media(db: Database, publication_id: int, link_id: int, error: str) -> None:
+    """The bytes stored in iconik did not match what was sent: the next try uploads afresh (a resumed
+    upload would keep the corrupted part)."""
+    with db.unit_of_work() as uow:
+        row = PublicationRepo(uow.session).bump_media_attempt(publication_id)
+        uow.audit.record(
+            "media_corrupted",
+            link_id=link_id,
+            system="iconik",
+            reason=error,
+            flow=FLOW,
+            details={"media_attempt": row},
         )
 
 

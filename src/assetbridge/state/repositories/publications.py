@@ -94,10 +94,19 @@ class PublicationRepo:
         row.media_size = size
         row.media_md5 = md5
         row.keyframes_job_id = keyframes_job_id
-        row.details = clean_json(details) if details is not None else None
+        kept = {k: v for k, v in (row.details or {}).items() if k == "media_attempt"}
+        row.details = clean_json({**kept, **details}) if details is not None else (kept or None)
         row.published_at = at or utcnow()
         self.session.flush()
         return row
+
+    def bump_media_attempt(self, publication_id: int) -> int:
+        row = self._require(publication_id)
+        details = dict(row.details or {})
+        details["media_attempt"] = int(details.get("media_attempt", 0)) + 1
+        row.details = details
+        self.session.flush()
+        return int(details["media_attempt"])
 
     def set_collection(self, link_id: int, collection_id: str) -> None:
         for row in self.for_link(link_id):
