@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from assetbridge import __version__
+from assetbridge.cli.archive_cmd import archive
 from assetbridge.cli.config_cmd import check, config_group
 from assetbridge.cli.demo import demo
 from assetbridge.cli.lineage_cmd import lineage
@@ -40,6 +41,7 @@ cli.add_command(rights)
 cli.add_command(review)
 cli.add_command(lineage)
 cli.add_command(publish)
+cli.add_command(archive)
 for _command in SYNC_COMMANDS:
     cli.add_command(_command)
 for _command in RUN_COMMANDS:

@@ -49,6 +49,7 @@ from assetbridge.engine.inbox_port import DatabaseInbox, InboxPort
 from assetbridge.engine.sync_pass import run_pass
 from assetbridge.engine.webhook_admin import check_iconik_webhooks, ensure_iconik_webhooks
 from assetbridge.errors import AssetBridgeError, ConfigError
+from assetbridge.runtime.archive_jobs import register_archive_jobs
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_id
 from assetbridge.runtime.dead_letters import StateDeadLetters
 from assetbridge.runtime.media_jobs import register_media_jobs
@@ -169,6 +170,7 @@ class Service:
         self.media = register_media_jobs(self, runner)
         self.review = register_review_jobs(self, runner)
         self.publish = register_publish_jobs(self, runner)
+        self.archive = register_archive_jobs(self, runner)
         for spec in schedules(self.loaded):
             runner.schedule(spec)
 
@@ -214,6 +216,7 @@ class Service:
             await self.rights.startup()
             await self.media.startup()
             await self.publish.startup()
+            await self.archive.startup()
             tasks.append(asyncio.create_task(self._every(DRAIN_EVERY, self.drain_once)))
             log.info("assetbridge running", receiver=web.url, executor=self.options.executor_id)
             if on_ready is not None:
@@ -323,6 +326,7 @@ class Service:
         needs_pass = False
         for item in items:
             await self.review.observe(item.id, item.system, item.event_id, item.body)
+            await self.archive.observe(item.system, item.body)
             try:
                 target = event_target(item.system, item.body)
             except UnmappableEvent as exc:

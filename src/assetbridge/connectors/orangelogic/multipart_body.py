@@ -87,13 +87,17 @@ class MultipartBody:
         return self._head() + self.data + self._tail()
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        if self.stream is not None:
+            head = self._head()  # sent with the first piece of the file: one write fewer
+            async for chunk in self.stream():
+                yield head + chunk if head else chunk
+                head = b""
+            yield head + self._tail()
+            return
         yield self._head()
         if self.data is not None:
             yield self.data
         elif self.path is not None:
             async for chunk in read_file(self.path):
-                yield chunk
-        elif self.stream is not None:
-            async for chunk in self.stream():
                 yield chunk
         yield self._tail()
