@@ -32,6 +32,7 @@ from assetbridge.engine.records import find_link, link_pair
 from assetbridge.engine.review import hand_off, hand_off_many, review_event
 from assetbridge.engine.review_bridge import bridge_decision
 from assetbridge.engine.review_poll import review_sweep
+from assetbridge.errors import TransientError
 from assetbridge.state.models import AuditEntry
 from assetbridge.state.models_lineage import LineageEvent
 from assetbridge.state.repositories.reviews import ReviewRepo
@@ -395,3 +396,29 @@ async def test_deleted_asset_is_reported(stage: Stage) -> None:
         assert asset_id in result.detail and (
             "deleted" in result.detail or "no longer exists" in result.detail
         )
+
+
+async def test_an_interrupted_hand_off_is_finished_once(stage: Stage) -> None:
+    control = httpx.Client(base_url=stage.server.info()["orangelogic"]["control_url"], timeout=10)
+    rule = {"kind": "status", "path": "UploadNewMedia", "method": "POST", "status": 503, "count": 100}
+    async with stage.context() as ctx:
+        asset_id, version_id = await stage.edit(ctx, "Interrupted", 30_000)
+        stage.approve(asset_id)
+        control.put("/faults", json={"rules": [rule]}).raise_for_status()
+        with pytest.raises(TransientError):
+            await hand_off(ctx, asset_id)
+        assert row(ctx, asset_id, version_id)["status"] == "handing_off"
+        control.delete("/faults").raise_for_status()
+
+        # the runner retries the job: the same version is finished, under the same transfer key
+        result = await hand_off(ctx, asset_id)
+        assert result.outcome == "handed_off", result
+        assert row(ctx, asset_id, version_id)["round"] == 1
+        carrying = [
+            a
+            for a in control.get("/orangelogic/assets").json()["assets"]
+            if a["Fields"].get("AB.Iconik-id") == asset_id
+        ]
+        assert [a["RecordID"] for a in carrying] == [result.record_id]
+        assert (await hand_off(ctx, asset_id)).outcome == "skipped"
+    control.close()
