@@ -422,3 +422,18 @@ async def test_an_interrupted_hand_off_is_finished_once(stage: Stage) -> None:
         assert [a["RecordID"] for a in carrying] == [result.record_id]
         assert (await hand_off(ctx, asset_id)).outcome == "skipped"
     control.close()
+
+
+async def test_hand_off_and_decision_on_postgresql(stage: Stage, postgres_url: str) -> None:
+    stage.state_url = postgres_url
+    async with stage.context() as ctx:
+        asset_id, version_id = await stage.edit(ctx, "On PostgreSQL", 3 * CHUNK)
+        stage.approve(asset_id)
+        result = await hand_off(ctx, asset_id)
+        assert result.outcome == "handed_off" and result.multipart is True, result
+        state = row(ctx, asset_id, version_id)
+        await decide(ctx, state["system_identifier"], "Rejected", "Wrong aspect ratio")
+        [decision] = await bridge_decision(ctx, state["record_id"])
+        assert decision.outcome == "rejected"
+        assert row(ctx, asset_id, version_id)["comment"] == "Wrong aspect ratio"
+        assert lineage(ctx, asset_id) == ["linked", "handed_off", "rejected"]
