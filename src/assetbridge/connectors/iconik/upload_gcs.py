@@ -9,6 +9,7 @@ Only the current and the next chunk are ever in memory.
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import structlog
@@ -151,19 +152,25 @@ class GcsResumableUpload:
         current = await anext(chunks, None)
         if current is None:
             current = b""
+        start = 0
         while True:
             following = await anext(chunks, None)
-            start = hasher.size
-            await hasher.aupdate(current)
+            end = start + len(current)
             last = following is None
-            if held == COMPLETE or hasher.size <= held:
-                if self.resume is not None:
-                    self.resume.resumed += 1
-            else:
-                await self._send(current, start, hasher.size if last else size, last, max(start, held))
-                if self.resume is not None:
-                    self.resume.sent += 1
-                    await self.resume.save()
+            # The chunk is hashed (in a worker thread) while it is being sent.
+            hashing = asyncio.ensure_future(hasher.aupdate(current))
+            try:
+                if held == COMPLETE or end <= held:
+                    if self.resume is not None:
+                        self.resume.resumed += 1
+                else:
+                    await self._send(current, start, end if last else size, last, max(start, held))
+                    if self.resume is not None:
+                        self.resume.sent += 1
+                        await self.resume.save()
+            finally:
+                await hashing
+            start = end
             if following is None:
                 break
             current = following
