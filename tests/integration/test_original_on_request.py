@@ -149,3 +149,55 @@ def test_a_click_copies_the_original_once_and_shows_progress(sandbox_factory: An
         assert svc.stop() == 0
     finally:
         svc.close()
+
+
+def test_the_receiver_stores_each_click_once_without_the_user_token(tmp_path: Path) -> None:
+    from pydantic import SecretStr
+
+    from assetbridge.engine.inbox_port import DatabaseInbox
+    from assetbridge.engine.originals import take_new_requests
+    from assetbridge.state import Database
+    from assetbridge.web.app import create_web_app
+    from assetbridge.web.server import WebServer
+    from assetbridge.web.settings import ReceiverSettings
+
+    db = Database(f"sqlite:///{tmp_path / 'state.db'}")
+    db.upgrade()
+    settings = ReceiverSettings(iconik_secret=SecretStr(ICONIK_SECRET))
+    try:
+        with WebServer(create_web_app(settings, DatabaseInbox(db), db=db)) as web:
+            url = web.url + "/actions/iconik/original"
+            ok = {"X-AssetBridge-Secret": ICONIK_SECRET}
+            click_body = {
+                "action_id": "a1",
+                "user_id": "u1",
+                "date_created": "2026-12-04T18:00:00+00:00",
+                "asset_ids": ["asset-1", "asset-2"],
+                "auth_token": "user-token-never-stored",
+            }
+            assert httpx.post(url, json=click_body, timeout=5).status_code == 401
+            first = httpx.post(url, json=click_body, headers=ok, timeout=5)
+            assert (first.status_code, first.json()) == (202, {"status": "accepted", "requests": 2})
+            again = httpx.post(url, json=click_body, headers=ok, timeout=5)  # a re-delivery
+            assert again.json() == {"status": "accepted", "requests": 0}
+            refused = httpx.post(
+                url, json={"action_id": "a1", "collection_ids": ["c"]}, headers=ok, timeout=5
+            )
+            assert refused.status_code == 202 and "no asset_ids" in refused.json()["reason"]
+            garbage = httpx.post(url, content=b"not json", headers=ok, timeout=5)
+            assert garbage.status_code == 400
+
+        with db.session() as session:
+            rows = OriginalRequestsRepo(session)
+            stored = [(r.asset_id, r.status) for r in rows.for_asset("asset-1") + rows.for_asset("asset-2")]
+            assert stored == [("asset-1", "new"), ("asset-2", "new")]
+            invalid = rows.for_asset("")
+            assert [(r.status, r.outcome) for r in invalid] == [
+                ("failed", "payload has no asset_ids (the action must have context ASSET)")
+            ]
+        files = [p for p in tmp_path.iterdir() if p.name.startswith("state.db")]  # with the WAL
+        assert not any(b"user-token-never-stored" in p.read_bytes() for p in files)
+        assert sorted(a for _, a in take_new_requests(db)) == ["asset-1", "asset-2"]
+        assert take_new_requests(db) == []
+    finally:
+        db.dispose()
