@@ -69,6 +69,7 @@ def test_plan_reports_rules_selecting_nothing_or_everything(sandbox_factory: Any
         "rules": [
             {"name": "nothing", "query": "CoreField.Purpose:Internal"},
             {"name": "everything", "query": "CoreField.Purpose:Public", "media": "original"},
+            {"name": "broken", "query": "AB.No-such-field:x"},
         ],
     }
     config = tmp_path / "assetbridge.yaml"
@@ -76,25 +77,29 @@ def test_plan_reports_rules_selecting_nothing_or_everything(sandbox_factory: Any
     env = env_for(server, f"sqlite:///{tmp_path / 'state.db'}")
 
     planned = CliRunner().invoke(cli, ["plan", "--config", str(config), "--json"], env=env)
-    assert planned.exit_code == 0, planned.output
+    assert planned.exit_code == 1, planned.output  # the broken rule; the other two are still planned
     payload = json.loads(planned.output)
     assert payload["summary"]["created"] == 0  # the metadata sync leaves creation to publish
     rules = {r["rule"]: r for r in payload["publish"]["rules"]}
     assert (rules["nothing"]["count"], rules["everything"]["count"]) == (0, 8)
     assert "selects nothing" in rules["nothing"]["warning"]
     assert "selects everything: all 8 assets" in rules["everything"]["warning"]
+    assert "Unknown search criterion 'AB.No-such-field'" in rules["broken"]["error"]
     assert payload["publish"]["summary"]["publish"] == 8
     text = CliRunner().invoke(cli, ["plan", "--config", str(config)], env=env)
     assert "warning: rule 'nothing' selects nothing" in text.output
     assert "dry run: 8 published" in text.output
+    assert "rule broken: ERROR" in text.output
     ran = CliRunner().invoke(cli, ["publish", "--config", str(config), "--rule", "everything"], env=env)
     assert ran.exit_code == 0, ran.output
     assert "8 published" in ran.output
     again = CliRunner().invoke(cli, ["publish", "--config", str(config), "--json"], env=env)
+    assert again.exit_code == 1  # the broken rule
     assert json.loads(again.output)["summary"]["publish"] == 0
     unknown = CliRunner().invoke(cli, ["publish", "--config", str(config), "--rule", "nope"], env=env)
     assert (
-        unknown.exit_code == 2 and "unknown rule 'nope' (configured: nothing, everything)" in unknown.output
+        unknown.exit_code == 2
+        and "unknown rule 'nope' (configured: nothing, everything, broken)" in unknown.output
     )
 
 

@@ -28,7 +28,10 @@ from assetbridge.engine.publish_report import PublishReport
 def print_publish(report: PublishReport) -> None:
     """Per rule: how much it selects (dry run); per asset: what was (or would be) done and why."""
     for rule in report.rules:
-        click.echo(f"rule {rule.rule}: selects {rule.count} of {rule.total} assets ({rule.query})")
+        if rule.error:
+            click.echo(f"rule {rule.rule}: ERROR  {rule.error} (query: {rule.query})")
+        elif report.dry_run:
+            click.echo(f"rule {rule.rule}: selects {rule.count} of {rule.total} assets ({rule.query})")
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     for o in report.outcomes:

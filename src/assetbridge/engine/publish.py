@@ -57,7 +57,7 @@ from assetbridge.engine.publish_media import (
 from assetbridge.engine.publish_report import PublishOutcome, PublishReport, RuleSelection
 from assetbridge.engine.records import record_plan
 from assetbridge.engine.sync_metadata import apply_plan, empty_iconik_values, ol_values_of, sync_pair
-from assetbridge.errors import AssetBridgeError, ChecksumError, NotFoundError
+from assetbridge.errors import ApiError, AssetBridgeError, ChecksumError, NotFoundError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +150,16 @@ class PublishRun:
         for rule in self.flow.rules:
             if rules is not None and rule.name not in rules:
                 continue
-            if self.dry_run:
-                report.rules.append(await measure_rule(self.ctx, rule))
-            assets = await select(self.ctx, rule, full=full)
+            try:
+                if self.dry_run:
+                    report.rules.append(await measure_rule(self.ctx, rule))
+                assets = await select(self.ctx, rule, full=full)
+            except ApiError as error:
+                if isinstance(error, TransientError) or error.system != "orangelogic":
+                    raise
+                # the rule's query was refused: this rule is skipped, the others still run
+                report.rules.append(RuleSelection(rule.name, str(rule_query(rule)), 0, 0, None, str(error)))
+                continue
             outcomes = await self._each(rule, [a for a in assets if a.record_id not in self.claimed])
             self.claimed.update(a.record_id or "" for a in assets)
             report.outcomes.extend(outcomes)

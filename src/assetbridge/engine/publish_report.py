@@ -21,6 +21,7 @@ class RuleSelection:
     count: int
     total: int
     warning: str | None = None
+    error: str | None = None  # Orange Logic refused the rule's query
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -99,7 +100,7 @@ class PublishReport:
 
     @property
     def ok(self) -> bool:
-        return not any(o.action == "error" for o in self.outcomes)
+        return not any(o.action == "error" for o in self.outcomes) and not any(r.error for r in self.rules)
 
     @property
     def warnings(self) -> list[str]:
