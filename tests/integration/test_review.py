@@ -27,9 +27,10 @@ from assetbridge.config import LoadedConfig, load_config
 from assetbridge.connectors.iconik.requests import AssetCreate, MetadataWrite
 from assetbridge.connectors.orangelogic.datatable import set_value
 from assetbridge.connectors.orangelogic.records import IDENTIFIER
+from assetbridge.domain.review import review_event
 from assetbridge.engine.context import OL_MODEL, SyncContext, open_context
 from assetbridge.engine.records import find_link, link_pair
-from assetbridge.engine.review import hand_off, hand_off_many, review_event
+from assetbridge.engine.review import hand_off, hand_off_many
 from assetbridge.engine.review_bridge import bridge_decision
 from assetbridge.engine.review_poll import review_sweep
 from assetbridge.errors import TransientError
@@ -393,9 +394,17 @@ async def test_deleted_asset_is_reported(stage: Stage) -> None:
         await ctx.iconik.delete_asset(asset_id)
         result = await hand_off(ctx, asset_id)
         assert result.outcome == "failed"
-        assert asset_id in result.detail and (
-            "deleted" in result.detail or "no longer exists" in result.detail
-        )
+        assert result.detail == f"iconik asset {asset_id} is deleted" or "no longer exists" in result.detail
+
+        # a version already in review keeps its state when a later event finds the asset gone
+        kept, kept_version = await stage.edit(ctx, "In review, then deleted", 10_000)
+        stage.approve(kept)
+        assert (await hand_off(ctx, kept)).outcome == "handed_off"
+        await ctx.iconik.delete_asset(kept)
+        late = await hand_off(ctx, kept, kept_version)
+        assert late.outcome == "failed" and kept in late.detail
+        assert row(ctx, kept, kept_version)["status"] == "pending_review"
+        assert any(kept in a.reason for a in audits(ctx, "review_failed"))
 
 
 async def test_an_interrupted_hand_off_is_finished_once(stage: Stage) -> None:

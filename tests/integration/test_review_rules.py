@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from assetbridge.config.flows_review import ReviewFlow, ReviewRule
-from assetbridge.engine.review import (
+from assetbridge.domain.review import (
     Known,
     ReviewEvent,
     media_exclusion,

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from assetbridge.engine.review import hand_off, review_event
+from assetbridge.domain.review import review_event
+from assetbridge.engine.review import hand_off
 from assetbridge.engine.review_bridge import bridge_decision
 from assetbridge.engine.review_poll import review_sweep
 from assetbridge.errors import ConfigError
