@@ -7,6 +7,7 @@ import hashlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,17 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import yaml
+from pydantic import ValidationError as PydanticValidationError
 
 from assetbridge.config import LoadedConfig, load_config
+from assetbridge.config.flows_archive import ArchiveFlow
 from assetbridge.connectors.iconik.requests import AssetCreate, CollectionCreate, MetadataWrite
 from assetbridge.engine.archive import (
     MANIFEST,
     NotCompletedError,
     archive_project,
     collection_from_event,
+    compare,
     find_completed,
     verify_project,
 )
@@ -29,6 +33,8 @@ from assetbridge.engine.context import SyncContext, open_context
 from assetbridge.state.models import AuditEntry
 from assetbridge.state.models_archive import ArchiveItem
 from assetbridge.state.models_lineage import LineageEvent
+from assetbridge.state.repositories.archives import Attestation
+from assetbridge.state.types import utcnow
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sandbox.yaml"
 PROJECT_VIEW = "AssetBridge Project"
@@ -297,3 +303,24 @@ def test_collection_metadata_events_name_the_collection() -> None:
     assert collection_from_event(event) == "c1"
     assert collection_from_event({**event, "event_type": "assets"}) is None
     assert collection_from_event({**event, "realm": "contents"}) is None
+
+
+def test_the_attestation_lists_every_disagreement() -> None:
+    good = Attestation("md5+sha256", 10, 10, "a" * 32, "a" * 32, "b" * 64, "a" * 32, "b" * 64, utcnow())
+    assert compare(good) == []
+    assert compare(replace(good, iconik_checksum="sha1:" + "c" * 40)) == []  # not an md5: not compared
+    bad = replace(good, served_size=9, served_md5="d" * 32, iconik_checksum="e" * 32)
+    assert compare(bad) == [
+        "size: streamed 10 bytes, Orange Logic serves 9",
+        f"md5: iconik recorded {'e' * 32}, streamed {'a' * 32}",
+        f"md5: streamed {'a' * 32}, Orange Logic serves {'d' * 32}",
+    ]
+
+
+def test_the_archive_config_names_what_is_wrong() -> None:
+    with pytest.raises(PydanticValidationError, match="root_folder is required"):
+        ArchiveFlow(enabled=True)
+    with pytest.raises(PydanticValidationError, match=r"unknown placeholder 'name'.*\{title\}"):
+        ArchiveFlow(root_folder="F1", folder_template="{name}")
+    flow = ArchiveFlow(enabled=True, root_folder="F1", multipart_threshold_mb=2, chunk_size_mb=1)
+    assert (flow.multipart_threshold, flow.chunk_size) == (2 * 1024 * 1024, 1024 * 1024)
