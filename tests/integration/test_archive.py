@@ -4,6 +4,7 @@ with each file's checksums compared (iconik recorded, streamed, served back) and
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -120,6 +121,11 @@ class Stage:
         response = self.ol_control.get(f"/orangelogic/assets/{record_id}")
         response.raise_for_status()
         return dict(response.json())
+
+    def ol_file(self, record_id: str) -> bytes:
+        stored = self.ol_asset(record_id)
+        files = Path(self.server.info()["data_dir"]) / "orangelogic" / "files" / stored["RecordID"]
+        return next(files.rglob(stored["FileName"])).read_bytes()
 
     def close(self) -> None:
         self.ol_control.close()
@@ -264,13 +270,30 @@ async def test_a_crash_mid_archive_resumes_without_resending_finished_assets(
             await archive_project(ctx, cid)
     stage.count_uploads()
     async with stage.context() as ctx:
+        real = ctx.ol.uploads.upload_stream
+
+        async def crash_after_manifest(*args: Any, **kwargs: Any) -> Any:
+            result = await real(*args, **kwargs)
+            if kwargs["file_name"].endswith("manifest.json"):
+                raise Crash  # uploaded, not yet attested
+            return result
+
+        monkeypatch.setattr(ctx.ol.uploads, "upload_stream", crash_after_manifest)
+        with pytest.raises(Crash):
+            await archive_project(ctx, cid)
+        assert stage.uploads() == 3  # the two assets left and the manifest; nothing sent twice
+    async with stage.context() as ctx:
         report = await archive_project(ctx, cid)
         outcomes = {o.asset_id: o.outcome for o in report.outcomes}
-        assert [outcomes[a] for a in assets] == ["already_archived"] * 2 + ["archived"] * 2
-        assert outcomes[MANIFEST] == "archived"
-        assert stage.uploads() == 3  # two assets and the manifest; nothing sent twice
+        assert [outcomes[a] for a in assets] == ["already_archived"] * 4
+        assert outcomes[MANIFEST] == "archived"  # found in Orange Logic and attested, not sent again
+        assert stage.uploads() == 3
         _, checks = await verify_project(ctx, cid)
         assert len(checks) == 5 and all(c.ok for c in checks)
+        manifest = next(i for i in rows(ctx, ArchiveItem) if i.asset_id == MANIFEST)
+        document = json.loads(stage.ol_file(manifest.record_id or ""))
+        assert sorted(a["iconik_asset_id"] for a in document["assets"]) == sorted(assets)
+        assert document["project"]["project_id"] == "PRJ-77"
 
 
 async def test_bad_input_is_a_visible_error(stage: Stage) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import structlog
@@ -372,17 +372,32 @@ async def _record(
     return AssetOutcome(asset_id, outcome, file_name, record_id, error, attestation)
 
 
-def manifest_bytes(project: Project, report: ArchiveReport) -> bytes:
-    """The project's metadata and its assets as archived (deterministic JSON)."""
+def manifest_bytes(
+    project: Project, folder_record_id: str, items: Sequence[ArchiveItem], excluded: Sequence[AssetOutcome]
+) -> bytes:
+    """The project's metadata and its archived assets with their attestations (deterministic JSON, built
+    from the stored rows so a resumed run writes the same document)."""
     assets = [
         {
-            "iconik_asset_id": o.asset_id,
-            "file_name": o.file_name,
-            "outcome": o.outcome,
-            "orangelogic_record_id": o.record_id,
-            **({"attestation": o.attestation.as_dict()} if o.attestation else {}),
+            "iconik_asset_id": i.asset_id,
+            "iconik_file_id": i.file_id,
+            "file_name": i.file_name,
+            "orangelogic_record_id": i.record_id,
+            "orangelogic_system_identifier": i.system_identifier,
+            "attestation": {
+                "algorithm": i.algorithm,
+                "size": i.size,
+                "served_size": i.served_size,
+                "iconik_checksum": i.iconik_checksum,
+                "streamed_md5": i.streamed_md5,
+                "streamed_sha256": i.streamed_sha256,
+                "served_md5": i.served_md5,
+                "served_sha256": i.served_sha256,
+                "at": i.attested_at.isoformat() if i.attested_at else None,
+            },
         }
-        for o in report.outcomes
+        for i in sorted(items, key=lambda i: i.asset_id)
+        if i.kind == "asset" and i.status == "done"
     ]
     document = {
         "project": {
@@ -391,8 +406,11 @@ def manifest_bytes(project: Project, report: ArchiveReport) -> bytes:
             "project_id": project.project_id,
             "metadata": {k: v for k, v in sorted(project.values.items())},
         },
-        "orangelogic_folder_record_id": report.folder_record_id,
+        "orangelogic_folder_record_id": folder_record_id,
         "assets": assets,
+        "not_archived": sorted(
+            ({"iconik_asset_id": o.asset_id, "reason": o.error} for o in excluded), key=str
+        ),
     }
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True, default=str).encode()
 
@@ -402,20 +420,27 @@ async def _archive_manifest(
 ) -> AssetOutcome:
     cid = project.collection_id
     name = f"{project.project_id}-manifest.json"
+    folder = report.folder_record_id
+    assert folder is not None
     item = await ctx.db_call(_begin_item, ctx, cid, MANIFEST, "manifest", None, name)
     if item.status == "done":
         return AssetOutcome(MANIFEST, "already_archived", name, item.record_id)
-    data = manifest_bytes(project, report)
+    items = await ctx.db_call(_items, ctx, cid)
+    excluded = [o for o in report.outcomes if o.outcome == "excluded"]
+    data = manifest_bytes(project, folder, items, excluded)
     size, md5, sha256 = await hash_stream(_one(data))
-    assert report.folder_record_id is not None
+    started = (item.details or {}).get("upload_started")
     try:
-        result: UploadResult = await ctx.ol.uploads.upload_stream(
-            lambda: _one(data),
-            size,
-            file_name=name,
-            folder_record_id=report.folder_record_id,
-            metadata=asset_fields(flow, project, MANIFEST, today),
-        )
+        result = await _manifest_sent(ctx, name, folder, started) if started else None
+        if result is None:
+            await ctx.db_call(_note, ctx, cid, MANIFEST, {"upload_started": utcnow().isoformat()})
+            result = await ctx.ol.uploads.upload_stream(
+                lambda: _one(data),
+                size,
+                file_name=name,
+                folder_record_id=folder,
+                metadata=asset_fields(flow, project, MANIFEST, today),
+            )
         record_id = result.record_id or ""
         served = await hash_stream(ctx.ol.original_reader(record_id).chunks())
     except AssetBridgeError as exc:
@@ -423,6 +448,14 @@ async def _archive_manifest(
         return AssetOutcome(MANIFEST, "failed", name, error=str(exc))
     attestation = Attestation(ALGORITHM, size, served[0], None, md5, sha256, served[1], served[2], utcnow())
     return await _record(ctx, project, MANIFEST, name, record_id, result.system_identifier or "", attestation)
+
+
+async def _manifest_sent(ctx: SyncContext, name: str, folder: str, started: str) -> UploadResult | None:
+    """The manifest an interrupted run may have uploaded (same name and folder, created since then)."""
+    try:
+        return await ctx.ol.uploads.find_uploaded(name, folder, since=datetime.fromisoformat(started))
+    except ValueError:
+        return None
 
 
 async def _one(data: bytes) -> AsyncIterator[bytes]:
@@ -538,9 +571,8 @@ def _attest(
         }
         if error is not None:
             item = repo.item(cid, asset_id)
-            repo.note(
-                cid, asset_id, {"mismatches": int(((item and item.details) or {}).get("mismatches", 0)) + 1}
-            )
+            mismatches = int(((item and item.details) or {}).get("mismatches", 0)) + 1
+            repo.note(cid, asset_id, {"mismatches": mismatches, "upload_started": None})
         uow.audit.record(
             "archive_mismatch" if error else "archive_attested",
             system="orangelogic",
@@ -562,6 +594,16 @@ def _attest(
             )
 
 
+def _items(ctx: SyncContext, collection_id: str) -> list[ArchiveItem]:
+    with ctx.db.unit_of_work() as uow:
+        return list(ArchivesRepo(uow.session).items(collection_id))
+
+
+def _note(ctx: SyncContext, collection_id: str, asset_id: str, details: Mapping[str, Any]) -> None:
+    with ctx.db.unit_of_work() as uow:
+        ArchivesRepo(uow.session).note(collection_id, asset_id, details)
+
+
 def _find(ctx: SyncContext, name: str) -> tuple[ArchiveProject, list[ArchiveItem]] | None:
     with ctx.db.unit_of_work() as uow:
         repo = ArchivesRepo(uow.session)
@@ -581,5 +623,4 @@ def _audit_verify(ctx: SyncContext, collection_id: str, outcomes: list[VerifyOut
                 reason=o.problem or "Orange Logic still serves the attested bytes",
                 details={"collection_id": collection_id, "asset_id": o.asset_id, "record_id": o.record_id},
             )
-        at = datetime.now(UTC)
-        log.info("archive.verified", collection_id=collection_id, at=at.isoformat(), checked=len(outcomes))
+    log.info("archive.verified", collection_id=collection_id, checked=len(outcomes))
