@@ -310,3 +310,29 @@ def test_a_pair_found_by_the_iconik_feed_is_synced_from_its_search_hit(bench: Be
     assert iconik_calls == quiet_iconik + 1
     fields = bench.ol_snapshot()[record_id]["Fields"]
     assert fields["CoreField.Title"] == "Retitled in iconik" and fields["AB.Restrictions"] == "Web only"
+
+
+def test_an_edit_later_in_the_cursors_second_is_not_lost_without_lookback(bench: Bench) -> None:
+    """Orange Logic edit times have whole seconds: a record with a lower identifier edited later in the
+    second the cursor stopped at sorts before the cursor, so the feed must re-read that whole second."""
+
+    def sync_without_lookback() -> PassReport:
+        async def go() -> PassReport:
+            async with open_context(bench.loaded) as ctx:
+                ctx.lookback_seconds = 0
+                return await run_pass(ctx)
+
+        return asyncio.run(go())
+
+    pairs = linked(bench, sync_without_lookback())
+    records = media_assets(bench)
+    low, high = sorted(records, key=lambda r: records[r]["SystemIdentifier"])[:2]
+    bench.ol_update(records[high]["SystemIdentifier"], "AB.Campaign", "High")
+    assert sync_without_lookback().summary["writes_iconik"] == 1
+    bench.ol_update(records[low]["SystemIdentifier"], "AB.Campaign", "Low")
+    ol_state = bench.server.orangelogic
+    edited = ol_state.records[high].edited
+    ol_state.records[low].edited = edited  # the second edit landed in the same second as the first
+    report = sync_without_lookback()
+    assert report.ok and bench.metadata(pairs[low])["campaign"] == ["Low"]
+    assert report.summary["writes_iconik"] == 1

@@ -202,3 +202,27 @@ def test_folders_are_searchable_as_story_with_parent_criteria(ol: httpx.Client) 
     }
     assert ids(search(ol, 'ParentFolderTitle:"Campaign Folder"')) == {child["CoreField.Identifier"]}
     assert ids(search(ol, "Path:Root/Campaign*")) == {child["CoreField.Identifier"]}
+
+
+def test_record_dates_have_whole_seconds_everywhere(sandbox: Any, ol: httpx.Client) -> None:
+    """Real tenants show no fraction of a second (Search and DataTable fixtures), and an edit later in the
+    same second carries the same EditDate; queries compare what is shown."""
+    ident = create(ol, CoreField__Title="Dated")
+    sandbox.clock.advance(1.0 - sandbox.clock.time() % 1 + 0.3)  # 300 ms into a second
+    update = f"/API/DataTable/v2.2/Documents.Image.Default:Update?CoreField.Identifier={ident}"
+    for title in ("first edit", "second edit"):
+        resp = ol.post(update, data={"CoreField.Title:": title, "format": "json"})
+        assert resp.status_code == 200, resp.text
+    second = sandbox.clock.now().replace(microsecond=0)
+    found = search(
+        ol, f"SystemIdentifier:{ident}", fields="EditDate,CreateDate", DateFormat="yyyy-MM-ddTHH:mm:ss"
+    )
+    item = found["APIResponse"]["Items"][0]
+    assert item["EditDate"] == second.strftime("%Y-%m-%dT%H:%M:%S")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", item["CreateDate"])
+    stamp = second.strftime("%Y-%m-%dT%H:%M:%S")
+    assert ident in ids(search(ol, f'SystemIdentifier:{ident} AND EditDate<:"{stamp}"'))
+    assert ident in ids(search(ol, f'SystemIdentifier:{ident} AND EditDate>:"{stamp}"'))
+    control = httpx.get(sandbox.info()["orangelogic"]["control_url"] + "/orangelogic/assets", timeout=10)
+    snapshot = next(a for a in control.json()["assets"] if a["SystemIdentifier"] == ident)
+    assert snapshot["EditDate"] == second.isoformat()

@@ -28,6 +28,9 @@ from assetbridge.state.uow import UnitOfWork
 # A stamp is remembered only once its second is over (plus a second of clock skew): Orange Logic edit
 # times have whole seconds, so a later edit in the same second would carry the same stamp.
 SETTLE = timedelta(seconds=2)
+# For the same reason the Orange Logic feed always re-reads the cursor's whole second: a later edit in that
+# second (of this record or one with a lower identifier) sorts at or before the cursor's (time, id).
+MIN_OL_OVERLAP = timedelta(seconds=1)
 
 # Search reports containers as MediaType "Story" (folders) or "Album" (reference §4).
 FOLDER_TYPES = frozenset({"story", "album", "folder", "virtual-folder"})
@@ -94,9 +97,8 @@ def ol_fields(ctx: SyncContext) -> list[str]:
 async def orangelogic_changes(ctx: SyncContext, cursor: Position | None) -> list[OLAsset]:
     scope: Query | None = raw(ctx.flow.scope_query) if ctx.flow.scope_query else None
     since = None if cursor is None else SyncCursor(edited_at=cursor.time, system_identifier=cursor.id)
-    found = await ctx.ol.search.changed_since(
-        since, scope=scope, fields=ol_fields(ctx), overlap=timedelta(seconds=ctx.lookback_seconds)
-    )
+    overlap = max(timedelta(seconds=ctx.lookback_seconds), MIN_OL_OVERLAP)
+    found = await ctx.ol.search.changed_since(since, scope=scope, fields=ol_fields(ctx), overlap=overlap)
     return [a for a in found if (a.media_type or "").lower() not in FOLDER_TYPES and a.record_id]
 
 

@@ -232,7 +232,7 @@ async def complete(ctx: Ctx) -> Response:
         apply_metadata(state, record, metadata)
         await process(state, record, "ProcessInLine")
         record.searchable = True
-        record.edited = state.clock.now()
+        record.edited = state.now()
         state.fire("asset.created", record, ctx.muted)
         version = 0
     return json_response({**result, "assetVersion": version, "uploadStatus": "Success"})

@@ -77,7 +77,7 @@ def seed_orangelogic(state: OLState, catalog: Catalog) -> dict[str, Record]:
         record = state.new_record(
             asset.kind, subtype, values, parent=folder.record_id, created=asset.created, fire=False
         )
-        record.edited = asset.created
+        record.edited = record.created
         dest = state.files_dir / record.record_id / "v1" / asset.file_name
         _link_or_copy(asset.media_path, dest)
         record.file_path = dest

@@ -141,13 +141,13 @@ class OLState:
         muted: dict[str, str] | None = None,
     ) -> Record:
         self._counter += 1
-        now = self.clock.now()
+        now = self.now()
         record = Record(
             record_id=self.random_id(),
             identifier=f"{self.config.tenant_prefix}{self._counter}",
             doc_type=doc_type,
             subtype=subtype,
-            created=created or now,
+            created=(created or now).replace(microsecond=0),
             edited=now,
             media_number=uuid.UUID(int=self._random.getrandbits(128)).hex,
         )
@@ -174,14 +174,20 @@ class OLState:
                 return rec
         return None
 
+    def now(self) -> datetime:
+        """Record dates have whole seconds: real tenants show none finer (reference fixtures
+        ``orangelogic_search.json``, ``orangelogic_data_folder_read_ok.json``), and queries and sorts
+        compare what is shown, so two edits in one second carry the same ``EditDate``."""
+        return self.clock.now().replace(microsecond=0)
+
     def touch(self, record: Record, muted: dict[str, str] | None = None) -> None:
-        record.edited = self.clock.now()
+        record.edited = self.now()
         self.fire("asset.edited", record, muted or {})
 
     def delete(self, record: Record, muted: dict[str, str] | None = None) -> None:
         self.records.pop(record.record_id, None)
         self.by_identifier.pop(record.identifier.lower(), None)
-        self.deleted.append((record, self.clock.now()))
+        self.deleted.append((record, self.now()))
         self.fire("asset.deleted", record, muted or {})
 
     def fire(self, topic: str, record: Record, muted: dict[str, str]) -> None:
