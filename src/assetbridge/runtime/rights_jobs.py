@@ -5,7 +5,7 @@ delay_seconds=...)``): a row in the system database that becomes runnable at ``a
 restart and no process waits on it. Its job key is ``<RecordID>@<at>`` with a fixed run id, so arming the
 same (record, time) twice queues one timer. On firing it runs ``engine.rights.enforce_record`` and arms the
 decision's next change. Timers are also armed after every rights evaluation of a pair sync (an Orange Logic
-change of the window re-arms) and, at start-up, for every known upcoming change.
+change of the window re-arms) and, at start-up, for every stored next change (an overdue one runs at once).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from assetbridge.engine.dispatch import live_record_ids
 from assetbridge.engine.rights import Enforcement, enforce_record
 from assetbridge.runtime.dbos_runtime import DbosRunner
 from assetbridge.state import Database
-from assetbridge.state.models_rights import RightsState
 from assetbridge.state.repositories.rights import RightsRepo
 
 if TYPE_CHECKING:
@@ -58,20 +57,17 @@ async def arm_rights_timer(runner: DbosRunner, record_id: str, at: datetime) -> 
         log.info("rights timer armed", record_id=record_id, at=payload["at"])
 
 
-def _upcoming(db: Database) -> list[tuple[str, datetime]]:
+def _pending_changes(db: Database) -> list[tuple[str, datetime]]:
+    """Every stored next change, overdue ones included (their evaluation may never have run)."""
     with db.session() as session:
-        rows = RightsRepo(session).upcoming(after=datetime.now(UTC))
+        rows = RightsRepo(session).upcoming(limit=None)
         return [(row.record_id, row.next_change_at) for row in rows if row.next_change_at is not None]
 
 
 def _unevaluated(db: Database) -> list[str]:
-    known = {row.record_id for row in _rows(db)}
-    return [record_id for record_id in live_record_ids(db) if record_id not in known]
-
-
-def _rows(db: Database) -> list[RightsState]:
     with db.session() as session:
-        return list(RightsRepo(session).all())
+        known = RightsRepo(session).record_ids()
+    return [record_id for record_id in live_record_ids(db) if record_id not in known]
 
 
 class RightsJobs:
@@ -130,7 +126,7 @@ class RightsJobs:
         if not self.enabled:
             return
         db = self.service.ctx.db
-        upcoming = await asyncio.to_thread(_upcoming, db)
+        upcoming = await asyncio.to_thread(_pending_changes, db)
         for record_id, at in upcoming:
             await arm_rights_timer(self.service.runner, record_id, at)
         unknown = await asyncio.to_thread(_unevaluated, db)

@@ -54,14 +54,16 @@ class RightsRepo:
         self.session.flush()
         return row
 
-    def upcoming(self, *, after: datetime | None = None, limit: int = 1000) -> Sequence[RightsState]:
+    def upcoming(self, *, after: datetime | None = None, limit: int | None = 1000) -> Sequence[RightsState]:
         """Rows with a next change time (after ``after`` when given), soonest first."""
         query = sa.select(RightsState).where(RightsState.next_change_at.is_not(None))
         if after is not None:
             query = query.where(RightsState.next_change_at > after)
-        return list(
-            self.session.scalars(query.order_by(RightsState.next_change_at, RightsState.id).limit(limit))
-        )
+        query = query.order_by(RightsState.next_change_at, RightsState.id)
+        return list(self.session.scalars(query if limit is None else query.limit(limit)))
+
+    def record_ids(self) -> set[str]:
+        return set(self.session.scalars(sa.select(RightsState.record_id)))
 
     def all(self, *, limit: int = 10000) -> Sequence[RightsState]:
         return list(self.session.scalars(sa.select(RightsState).order_by(RightsState.id).limit(limit)))
