@@ -121,7 +121,7 @@ class RightsJobs:
             await self.after_sync(record_id)
 
     async def startup(self) -> None:
-        """Arm a timer for every known upcoming change (already armed ones are not doubled) and evaluate
+        """Arm a timer for every stored next change (already armed ones are not doubled) and evaluate
         every linked record that has no rights state yet (it gets its first decision and timer)."""
         if not self.enabled:
             return
