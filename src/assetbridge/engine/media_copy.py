@@ -140,6 +140,11 @@ async def copy_to_iconik(
             log.warning("transfer.upload_forgotten", key=key, asset_id=asset_id, error=str(exc))
             row = await ctx.db_call(_forget_upload, ctx, key)
             return await _Transfer(ctx, job, row, progress).run()
+    except ChecksumError as exc:
+        # What the storage holds is not what was read: the next run starts a new upload, not this one.
+        await ctx.db_call(_forget_upload, ctx, key)
+        await ctx.db_call(_fail, ctx, key, str(exc))
+        raise
     except AssetBridgeError as exc:
         await ctx.db_call(_fail, ctx, key, str(exc))
         raise

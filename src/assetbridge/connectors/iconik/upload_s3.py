@@ -44,6 +44,11 @@ _UPLOAD_ID = re.compile(r"<UploadId>([^<]+)</UploadId>")
 _LISTED_PART = re.compile(r"<Part>\s*<PartNumber>(\d+)</PartNumber>.*?<ETag>([^<]*)</ETag>", re.S)
 
 
+def _bad_digest(error: ValidationError) -> bool:
+    text = f"{error.message} {error.detail}"
+    return "BadDigest" in text or "Content-MD5 you specified did not match" in text
+
+
 def _content_md5(data: bytes) -> str:
     return base64.b64encode(bytes.fromhex(md5_hex(data))).decode()
 
@@ -195,8 +200,11 @@ class S3Upload:
                     raise
                 self.refreshed_parts += 1
                 fresh = True
-            except (TransientError, ChecksumError) as exc:
-                if self.policy.gives_up(attempt):
+            except (TransientError, ChecksumError, ValidationError) as exc:
+                # S3 answers 400 BadDigest when the bytes it got do not match Content-MD5: damaged on the way.
+                if self.policy.gives_up(attempt) or (
+                    isinstance(exc, ValidationError) and not _bad_digest(exc)
+                ):
                     raise
                 log.warning("iconik.upload.part_retry", part=number, attempt=attempt, error=str(exc))
                 await self.storage.sleep(self.policy.delay(attempt, rng=self.storage.rng))
