@@ -78,6 +78,7 @@ class S3Upload:
         self.refreshed_parts = 0
         # With a resume state the upload is continued from its stored parts and never aborted here.
         self.resume = resume
+        self._listing_complete = False
 
     async def run(self, source: Source, size: int | None) -> Digests:
         if size is not None and size <= self.part_size:
@@ -99,8 +100,13 @@ class S3Upload:
             self.upload_id = resume.upload_id
             listed = await self._listed_parts()
             if listed is not None:
-                return {**resume.parts, **listed}
+                # A complete listing is the truth (a part recorded but not listed is not stored).
+                return listed if self._listing_complete else {**resume.parts, **listed}
             log.info("iconik.upload.upload_gone", target=self.target.name)
+        elif resume is not None and resume.upload_id:
+            # Cut with another part size: its parts cannot be reused, so it is aborted, not left behind.
+            self.upload_id = resume.upload_id
+            await self._abort()
         await self._initiate()
         if resume is not None:
             resume.upload_id, resume.part_size = self.upload_id, part_size
@@ -155,6 +161,7 @@ class S3Upload:
     async def _listed_parts(self) -> dict[int, str] | None:
         """Parts the storage holds for ``upload_id`` (ListParts, first page of up to 1000), or None when
         it no longer knows the upload. {} when iconik gives no ``list_parts_url``: stored parts are used."""
+        self._listing_complete = False
         try:
             url = await self.target.multipart_url(self.upload_id, "list_parts_url")
             if not url:
@@ -165,6 +172,7 @@ class S3Upload:
         except AuthError:
             return {}
         text = response.content.decode("utf-8", "replace")
+        self._listing_complete = "<IsTruncated>true</IsTruncated>" not in text
         return {
             int(number): normalize_checksum(html.unescape(etag))
             for number, etag in _LISTED_PART.findall(text)
