@@ -238,3 +238,26 @@ def test_parent_folder_link_and_list_fields(ol: httpx.Client) -> None:
     assert fields["AB.Status"]["Options"] == ["Draft", "Pending Review", "Approved", "Rejected"]
     assert fields["AB.Territories"]["IsMultiValued"] is True
     assert fields["CoreField.OriginalFileName"]["IsReadOnly"] is True
+
+
+def test_reads_by_identifier_name_one_record_and_respect_the_other_criteria(ol: httpx.Client) -> None:
+    """Identifier criteria are looked up, not scanned for: the answer must still be exactly what a scan
+    finds (case-insensitive, the object's doc type and every other criterion applied)."""
+    video = post(ol, "Documents.Video.Default:Create", {"CoreField.Title:": "Clip"})["Response"]
+    image = post(ol, "Documents.Image.Default:Create", {"CoreField.Title:": "Still"})["Response"]
+    record_id = read(ol, video["CoreField.Identifier"])["RecordID"]
+    for selector in (
+        {"CoreField.Identifier": video["CoreField.Identifier"].lower()},
+        {"CoreField.Unique-identifier": video["CoreField.Identifier"]},
+        {"RecordID": record_id},
+    ):
+        body = post(ol, "Documents.All:Read", selector)
+        assert [r["CoreField.Identifier"] for r in body["Response"]] == [video["CoreField.Identifier"]]
+    as_video = post(
+        ol, "Documents.Video.Default:Read", {"CoreField.Identifier": image["CoreField.Identifier"]}
+    )
+    assert as_video["ResponseSummary"]["TotalItemCount"] == 0
+    other_title = {"CoreField.Identifier": video["CoreField.Identifier"], "CoreField.Title": "Still"}
+    assert post(ol, "Documents.Video.Default:Read", other_title)["ResponseSummary"]["TotalItemCount"] == 0
+    by_title = post(ol, "Documents.Video.Default:Read", {"CoreField.Title": "Clip"})["Response"]
+    assert [r["CoreField.Identifier"] for r in by_title] == [video["CoreField.Identifier"]]

@@ -45,6 +45,7 @@ ALL_CRITERIA = {
     "corefield.originalfilename",
 }
 ALL_CRITERIA |= {"corefield.othernum"}
+IDENTITY_CRITERIA = {"recordid", "corefield.identifier", "corefield.unique-identifier"}
 OPERATORS = (("++", "++="), ("--", "--="), ("+:", ":="), ("+", "+="), ("-", "-="), (":", ":="))
 DESCRIPTIONS = {
     "=": "Field must be equal to value",
@@ -140,13 +141,20 @@ def _find(ctx: Ctx, doc_type: str | None, selectors: list[tuple[str, str]]) -> l
             )
         if name.lower() != "corefield.parent-folder" and F.lookup(state, state.root, name) is None:
             raise OLError(400, f"Unknown criterion field '{name}'")
-    return [
-        r
-        for r in state.records.values()
-        if r is not state.root
-        and (doc_type is None or r.doc_type == doc_type)
-        and all(_selector_matches(state, r, n, v) for n, v in selectors)
-    ]
+
+    def matching(r: Record) -> bool:
+        return (
+            r is not state.root
+            and (doc_type is None or r.doc_type == doc_type)
+            and all(_selector_matches(state, r, n, v) for n, v in selectors)
+        )
+
+    for name, value in selectors:
+        # identifiers are unique: the record they name is looked up, not scanned for
+        named = state.find(value.strip()) if name.lower() in IDENTITY_CRITERIA else None
+        if named is not None and matching(named):
+            return [named]
+    return [r for r in state.records.values() if matching(r)]
 
 
 def _options(fdef: FieldDef, values: list[str], *, create: bool, state: OLState) -> list[str]:
