@@ -115,6 +115,22 @@ def test_a_click_copies_the_original_once_and_shows_progress(sandbox_factory: An
         assert [f["id"] for f in original_files(svc, asset_id)] == [files[0]["id"]]
         assert svc.metadata(asset_id)["original_status"] == ["Available"]
 
+        # the original deleted in iconik since: the next click copies it again
+        assert (
+            svc.call("DELETE", f"/API/files/v1/assets/{asset_id}/files/{files[0]['id']}/").status_code == 204
+        )
+        click(svc, action["id"], asset_id)
+        wait_for(
+            lambda: (
+                len(requests_of(svc, asset_id)) == 3 and requests_of(svc, asset_id)[2]["status"] == "done"
+            ),
+            30,
+            "3rd click",
+        )
+        again = original_files(svc, asset_id)
+        assert len(again) == 1 and again[0]["id"] != files[0]["id"]
+        assert (again[0]["status"], again[0]["checksum"]) == ("CLOSED", files[0]["checksum"])
+
         # an asset with no Orange Logic link gets a visible failure, with the reason on its job
         lone = svc.call("POST", "/API/assets/v1/assets/", json={"title": "not from Orange Logic"}).json()[
             "id"

@@ -28,7 +28,7 @@ from assetbridge.engine.publish_media import FILE_NAME_FIELD, MIME_FIELD
 from assetbridge.engine.records import find_link
 from assetbridge.errors import AssetBridgeError, NotFoundError, TransientError
 from assetbridge.state import Database
-from assetbridge.state.repositories.transfers import OriginalRequestsRepo
+from assetbridge.state.repositories.transfers import OriginalRequestsRepo, TransfersRepo
 
 log = structlog.get_logger("assetbridge.originals")
 
@@ -141,6 +141,11 @@ def transfer_key(asset_id: str) -> str:
     return f"original-request:{asset_id}"
 
 
+def _reopen_transfer(db: Database, key: str) -> None:
+    with db.unit_of_work() as uow:
+        TransfersRepo(uow.session).reopen(key)
+
+
 class _Status:
     """The request's progress as iconik shows it: the status field and (optionally) a job."""
 
@@ -234,6 +239,8 @@ async def fulfil_original_request(ctx: SyncContext, asset_id: str) -> tuple[bool
         message = f"the original of {ident} is already in iconik"
         await status.ended(True, message)
         return True, message
+    # A copy made by an earlier click and deleted in iconik since: this click copies it again.
+    await ctx.db_call(_reopen_transfer, ctx.db, transfer_key(asset_id))
     await status.started(f"copying the original of Orange Logic {ident}")
     try:
         asset = await ctx.ol.search.get(ident, fields=[FILE_NAME_FIELD, MIME_FIELD])

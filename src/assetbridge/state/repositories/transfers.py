@@ -100,6 +100,20 @@ class TransfersRepo:
         row.updated_at = utcnow()
         self.session.flush()
 
+    def reopen(self, key: str) -> bool:
+        """A done transfer whose copy is gone from iconik: the next run copies anew. False if not done."""
+        row = self._locked(key)
+        if row is None or row.status != "done":
+            return False
+        row.status = "pending"
+        row.target_id = row.method = row.md5 = row.session_url = row.upload_id = None
+        row.part_size = None
+        row.parts = {}
+        row.offset = 0
+        row.updated_at = utcnow()
+        self.session.flush()
+        return True
+
     def fail(self, key: str, error: str) -> None:
         row = self.get(key)
         if row is None:
