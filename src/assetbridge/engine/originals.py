@@ -173,6 +173,12 @@ class _Status:
     async def started(self, message: str) -> None:
         await self.field(self.flow.status_values.transferring)
         if self.flow.status_job:
+            # A retried request goes on with the job its first attempt opened.
+            async for open_job in self.ctx.iconik.iter_jobs(object_id=self.asset_id, status="STARTED"):
+                if open_job.title == self.flow.action_title:
+                    self.job_id = open_job.id
+                    await self.ctx.iconik.update_job(open_job.id, JobUpdate(message=message))
+                    return
             job = await self.ctx.iconik.create_job(
                 JobCreate(
                     title=self.flow.action_title,
@@ -185,6 +191,15 @@ class _Status:
                 )
             )
             self.job_id = job.id
+
+    async def retrying(self, reason: str) -> None:
+        """A transient failure: the job says so (the runner retries; the transfer resumes)."""
+        if self.job_id is None:
+            return
+        try:
+            await self.ctx.iconik.update_job(self.job_id, JobUpdate(message=f"will retry: {reason}"[:1000]))
+        except AssetBridgeError as error:
+            log.info("original request job not updated", asset_id=self.asset_id, error=str(error))
 
     async def ended(self, ok: bool, message: str) -> None:
         values = self.flow.status_values
@@ -255,7 +270,8 @@ async def fulfil_original_request(ctx: SyncContext, asset_id: str) -> tuple[bool
             content_type=asset.value(MIME_FIELD) or "application/octet-stream",
             key=transfer_key(asset_id),
         )
-    except TransientError:
+    except TransientError as error:
+        await status.retrying(ctx.loaded.redact(str(error)))
         raise
     except AssetBridgeError as error:
         reason = ctx.loaded.redact(str(error))
