@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -75,9 +76,9 @@ class RightsJobs:
 
     def __init__(self, service: Service) -> None:
         self.service = service
-        # Evaluations are serialized among themselves (a timer and a change event for one record must not
-        # both revoke), not with the sync lock: a long pass must not hold back a revocation that is due.
-        self.lock = asyncio.Lock()
+        # One evaluation per record at a time (a timer and a change event must not both revoke); records
+        # are evaluated in parallel, and not under the sync lock: a pass must not hold back a due revocation.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @property
     def enabled(self) -> bool:
@@ -100,7 +101,10 @@ class RightsJobs:
 
     async def evaluate(self, record_id: str, *, trigger: str, event_id: str | None = None) -> Enforcement:
         ctx: SyncContext = self.service.ctx
-        async with self.lock:
+        lock = self._locks.get(record_id)
+        if lock is None:
+            lock = self._locks[record_id] = asyncio.Lock()
+        async with lock:
             result = await enforce_record(ctx, record_id, event_id=event_id, trigger=trigger)
         log.info("rights evaluated", record_id=record_id, outcome=result.outcome, trigger=trigger)
         await self.after(result)
