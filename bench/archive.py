@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,8 @@ async def prepare(loaded: LoadedConfig, workdir: Path, assets: int, size: int) -
 async def child(spec: dict[str, Any]) -> dict[str, Any]:
     loaded = load_config(Path(spec["config"]), spec["env"])
     async with open_context(loaded) as ctx:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        spec_cpu = usage.ru_utime + usage.ru_stime
         start = time.monotonic()
         if spec["step"] == "archive":
             report = await archive_project(ctx, spec["collection_id"])
@@ -106,7 +109,13 @@ async def child(spec: dict[str, Any]) -> dict[str, Any]:
             failed = sum(1 for c in checks if not c.ok)
             done = len(checks) - failed
         elapsed = time.monotonic() - start
-    return {"seconds": elapsed, "done": done, "failed": failed, "peak_rss_mib": peak_rss_mib()}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - spec_cpu
+    return {"seconds": elapsed, "cpu": cpu, "done": done, "failed": failed, "peak_rss_mib": peak_rss_mib()}
+
+
+def cpu_share(result: dict[str, Any]) -> str:
+    return f"{result['cpu'] / result['seconds']:.0%}"
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
@@ -159,6 +168,11 @@ def main() -> None:
         (
             "verification overhead",
             f"{verified['seconds'] / transfer_s:.0%} on top of the transfer ({transfer_s:.1f} s without it)",
+        ),
+        (
+            "AssetBridge CPU archive / verify",
+            f"{archived['cpu']:.1f} s / {verified['cpu']:.1f} s ({cpu_share(archived)} / "
+            f"{cpu_share(verified)} of one core; the sandbox process has the other core)",
         ),
         (
             "peak RSS archive / verify",
