@@ -187,6 +187,7 @@ async def test_a_completed_project_is_archived_attested_and_verified(stage: Stag
         attested = next(a.details for a in audits if a.details["asset_id"] == master)
         assert attested["iconik_checksum"] == attested["served_md5"] == stage.md5[master]
         assert attested["algorithm"] == "md5+sha256" and attested["size"] == 400_000
+        assert attested["iconik_md5_compared"] is True
         lineage = [e for e in rows(ctx, LineageEvent) if e.event == "archived"]
         assert {e.asset_id for e in lineage} == {master, deliverable, None}
 

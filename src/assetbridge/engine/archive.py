@@ -119,14 +119,20 @@ def completion_problem(flow: ArchiveFlow, project: Project) -> str | None:
     return None
 
 
+def iconik_md5(attestation: Attestation) -> str | None:
+    """iconik's recorded checksum as md5 hex, None when it recorded none or another algorithm."""
+    recorded = normalize_checksum(attestation.iconik_checksum) if attestation.iconik_checksum else None
+    return recorded if recorded and len(recorded) == 32 else None
+
+
 def compare(attestation: Attestation) -> list[str]:
     """Every disagreement between what iconik recorded, what was streamed and what Orange Logic serves."""
     a = attestation
     problems: list[str] = []
     if a.served_size != a.size:
         problems.append(f"size: streamed {a.size} bytes, Orange Logic serves {a.served_size}")
-    recorded = normalize_checksum(a.iconik_checksum) if a.iconik_checksum else None
-    if recorded and len(recorded) == 32 and recorded != a.streamed_md5:
+    recorded = iconik_md5(a)
+    if recorded and recorded != a.streamed_md5:
         problems.append(f"md5: iconik recorded {recorded}, streamed {a.streamed_md5}")
     if a.served_md5 != a.streamed_md5:
         problems.append(f"md5: streamed {a.streamed_md5}, Orange Logic serves {a.served_md5}")
@@ -568,6 +574,7 @@ def _attest(
             "record_id": record_id,
             "system_identifier": system_identifier,
             **attestation.as_dict(),
+            "iconik_md5_compared": iconik_md5(attestation) is not None,
         }
         if error is not None:
             item = repo.item(cid, asset_id)
