@@ -44,6 +44,12 @@ _UPLOAD_ID = re.compile(r"<UploadId>([^<]+)</UploadId>")
 _LISTED_PART = re.compile(r"<Part>\s*<PartNumber>(\d+)</PartNumber>.*?<ETag>([^<]*)</ETag>", re.S)
 
 
+async def _hash_after(previous: asyncio.Future[None] | None, hasher: StreamingHasher, data: bytes) -> None:
+    if previous is not None:
+        await previous
+    await hasher.aupdate(data)
+
+
 def _bad_digest(error: ValidationError) -> bool:
     text = f"{error.message} {error.detail}"
     return "BadDigest" in text or "Content-MD5 you specified did not match" in text
@@ -226,6 +232,7 @@ class S3Upload:
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         failures: list[BaseException] = []
+        hashing: list[asyncio.Future[None]] = []
 
         async def worker(number: int, data: bytes) -> None:
             try:
@@ -247,7 +254,12 @@ class S3Upload:
                     slots.release()
                     break
                 number += 1
-                await hasher.aupdate(data)
+                # The whole-file digest runs (in order, in a worker thread) beside reading and sending.
+                while len(hashing) >= 2:
+                    await hashing.pop(0)
+                hashing.append(
+                    asyncio.ensure_future(_hash_after(hashing[-1] if hashing else None, hasher, data))
+                )
                 stored = known.get(number)
                 if stored is not None and stored == await asyncio.to_thread(md5_hex, data):
                     self._etags[number] = stored
@@ -265,10 +277,12 @@ class S3Upload:
             await asyncio.gather(*list(tasks))
             if failures:
                 raise failures[0]
+            for pending in hashing:
+                await pending
             await self._complete(number)
         except BaseException:
-            for task in list(tasks):
-                task.cancel()
+            for running in [*tasks, *hashing]:
+                running.cancel()
             if self.resume is None:
                 await self._abort()
             raise
