@@ -276,9 +276,8 @@ async def test_linked_asset_gets_a_new_version_and_rejection_comes_back_with_com
             title="Linked edit",
         )
         view_id = (await ctx.schema()).view_id
-        await ctx.iconik.put_metadata(
-            "assets", asset_id, view_id, MetadataWrite.of({"campaign": ["Summer 26"]})
-        )
+        values = {"campaign": ["Summer 26"], "usage_restrictions": ["No broadcast before June"]}
+        await ctx.iconik.put_metadata("assets", asset_id, view_id, MetadataWrite.of(values))
         stage.approve(asset_id)
 
         result = await hand_off(ctx, asset_id)
@@ -287,7 +286,9 @@ async def test_linked_asset_gets_a_new_version_and_rejection_comes_back_with_com
         after = await ctx.ol.datatable.read_asset(uploaded.system_identifier, OL_MODEL)
         assert after.value("AB.Status") == "Pending Review"
         assert not after.value("AB.Review-comment")  # the earlier review's comment is not carried over
-        assert after.value("AB.Campaign") == "Summer 26"
+        # iconik governs usage_restrictions: sent; Orange Logic owns the campaign: never overwritten
+        assert after.value("AB.Restrictions") == "No broadcast before June"
+        assert after.value("AB.Campaign") == before.value("AB.Campaign") != "Summer 26"
         assert int(after.value("CoreField.Version") or 0) == int(before.value("CoreField.Version") or 0) + 1
         assert find_link(ctx.db, asset_id=asset_id).id == link_id  # type: ignore[union-attr]
 

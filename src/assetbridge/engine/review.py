@@ -29,6 +29,7 @@ from assetbridge.connectors.orangelogic.models import Asset
 from assetbridge.connectors.orangelogic.records import IDENTIFIER
 from assetbridge.domain.convert import from_iconik, to_orangelogic
 from assetbridge.domain.errors import FieldValueError
+from assetbridge.domain.fieldmap import FieldSpec
 from assetbridge.domain.review import Known, media_exclusion, rule_exclusion, trigger_reason
 from assetbridge.engine.context import FLOW as SYNC_FLOW
 from assetbridge.engine.context import OL_MODEL, SyncContext
@@ -173,13 +174,21 @@ async def find_file(ctx: SyncContext, asset_id: str, version_id: str, format_nam
     return closed[-1]
 
 
-async def mapped_fields(ctx: SyncContext, asset_id: str) -> dict[str, str]:
+def sent_to_linked(spec: FieldSpec) -> bool:
+    """On a new version of a linked asset only fields iconik governs are sent: the metadata sync keeps
+    the pair in step, and a hand-off never overwrites a value Orange Logic owns."""
+    return spec.owner == "iconik" or spec.direction == "iconik_to_orangelogic"
+
+
+async def mapped_fields(ctx: SyncContext, asset_id: str, *, linked: bool) -> dict[str, str]:
     """The field map's values flowing into Orange Logic, read from the iconik asset, as Orange Logic text."""
     values, _, _ = await read_iconik(ctx, asset_id)
     allowed = (await ctx.schema()).allowed
     out: dict[str, str] = {}
     for spec in ctx.field_map.fields:
         if not spec.writes_to("orangelogic") or spec.iconik not in values:
+            continue
+        if linked and not sent_to_linked(spec):
             continue
         raw = values[spec.iconik]
         try:
@@ -200,7 +209,7 @@ async def review_fields(
     ctx: SyncContext, model: ReviewFlow, asset_id: str, *, new_asset: bool
 ) -> dict[str, str]:
     """Mapped values + the review status (+ the crosswalk on a new asset), checked against the tenant."""
-    fields = await mapped_fields(ctx, asset_id)
+    fields = await mapped_fields(ctx, asset_id, linked=not new_asset)
     fields[model.status_field] = model.pending_value
     crosswalk = (await ctx.schema()).crosswalk_field
     if new_asset and crosswalk is not None:
