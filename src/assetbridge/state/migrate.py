@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from alembic import command
 from alembic.config import Config
@@ -42,8 +44,28 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run(engine, command.downgrade, revision)
 
 
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """An OS lock beside a SQLite file, held for the whole upgrade: processes starting together migrate one
+    after the other even if a migration step ends SQLite's transaction early."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _run(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
-    with _LOCAL_LOCK, engine.connect().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) as connection:
+    with (
+        _LOCAL_LOCK,
+        _sqlite_file_lock(engine),
+        engine.connect().execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) as connection,
+    ):
         postgres = connection.dialect.name == "postgresql"
         if postgres:
             connection.exec_driver_sql(f"SELECT pg_advisory_lock({_PG_LOCK_KEY})")
