@@ -50,6 +50,7 @@ def test_one_collection_per_campaign_holding_its_assets_and_made_once(make_bench
     assert report.ok, report.to_dict()
     videos = bench.ol_kind("Video")
     campaigns = {r: a["Fields"]["AB.Campaign"] for r, a in videos.items()}
+    assert len(set(campaigns.values())) < len(campaigns)  # two videos of one campaign, published at once
     titles = [c["title"] for c in collections(bench)]
     assert len(titles) == len(set(titles))  # assets of one campaign published concurrently: one collection
     by_title = {c["title"]: c for c in collections(bench)}
