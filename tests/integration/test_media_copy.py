@@ -380,3 +380,34 @@ async def test_bytes_damaged_on_the_way_to_storage_are_caught(stage_factory: Any
             "size": SIZE,
             "checksum": md5,
         }
+
+
+async def test_an_upload_cut_with_another_part_size_is_aborted_and_started_again(stage_factory: Any) -> None:
+    stage = stage_factory("S3")
+    async with stage.context() as ctx:
+        ident, md5 = await stage.ol_asset(ctx, "resized.mov", BIG)
+        asset_id = await stage.iconik_asset(ctx, "resized")
+    args: dict[str, Any] = {
+        "system_identifier": ident,
+        "rendition": "original",
+        "asset_id": asset_id,
+        "role": "original",
+        "file_name": "resized.mov",
+        "content_type": "video/quicktime",
+        "key": "resized",
+    }
+
+    async def crash(progress: TransferProgress) -> None:
+        if progress.parts_sent >= 2:
+            raise Crash
+
+    async with stage.context() as ctx:
+        with pytest.raises(Crash):
+            await copy_to_iconik(ctx, **args, progress=crash)
+    assert len(stage.storage.get("/storage/uploads").json()["s3_multipart"]) == 1
+
+    stage.loaded = make_loaded(stage.tmp_path, stage.server, part_size_mb=2)
+    async with stage.context() as ctx:
+        result = await copy_to_iconik(ctx, **args)
+    assert (result.md5, result.parts_resumed, result.parts_sent) == (md5, 0, 5)  # 8 MiB + 12345 in 2 MiB
+    assert stage.storage.get("/storage/uploads").json()["s3_multipart"] == []
