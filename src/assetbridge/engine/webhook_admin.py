@@ -39,6 +39,7 @@ DEFAULT_TOPICS: tuple[WebhookTopic, ...] = (
     WebhookTopic("assets", "versions"),
     WebhookTopic("assets", "approvals"),
     WebhookTopic("collections", "contents"),
+    WebhookTopic("collections", "metadata"),  # a project marked completed (the archive flow)
 )
 
 
