@@ -52,6 +52,7 @@ from assetbridge.errors import AssetBridgeError, ConfigError
 from assetbridge.runtime.archive_jobs import register_archive_jobs
 from assetbridge.runtime.dbos_runtime import DbosRunner, DbosSettings, workflow_id
 from assetbridge.runtime.dead_letters import StateDeadLetters
+from assetbridge.runtime.media_jobs import TICK_SECONDS as MEDIA_TICK_SECONDS
 from assetbridge.runtime.media_jobs import register_media_jobs
 from assetbridge.runtime.publish_jobs import register_publish_jobs
 from assetbridge.runtime.review_jobs import register_review_jobs
@@ -218,6 +219,8 @@ class Service:
             await self.publish.startup()
             await self.archive.startup()
             tasks.append(asyncio.create_task(self._every(DRAIN_EVERY, self.drain_once)))
+            if self.media.enabled:
+                tasks.append(asyncio.create_task(self._every(MEDIA_TICK_SECONDS, self.media.tick)))
             log.info("assetbridge running", receiver=web.url, executor=self.options.executor_id)
             if on_ready is not None:
                 on_ready(web.url)

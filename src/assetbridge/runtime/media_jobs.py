@@ -1,9 +1,10 @@
 """Original on request, on the DBOS runner: the custom action at start-up, clicks turned into jobs.
 
-- At start-up (and on every ``media_tick`` until it succeeds) the "Request original" custom action is
-  created or repaired, pointing at the receiver's ``/actions/iconik/original`` with the secret header.
-- ``media_tick`` (every ``TICK_SECONDS``): stored clicks become ``original_request`` jobs (key: the iconik
-  asset, run id: the request row, so a re-delivered or re-claimed request queues nothing twice).
+- At start-up (and on every tick until it succeeds) the "Request original" custom action is created or
+  repaired, pointing at the receiver's ``/actions/iconik/original`` with the secret header.
+- A tick of the service's own loop (every ``TICK_SECONDS``, not a durable cron job: it only turns stored
+  rows into jobs, so nothing is lost if it stops) makes stored clicks ``original_request`` jobs (key: the
+  iconik asset, run id: the request row, so a re-delivered or re-claimed request queues nothing twice).
 - ``original_request``: the transfer (``engine.originals``), under the service's sync lock. A transient
   failure is raised (the runner retries, the transfer resumes from the parts already stored).
 """
@@ -26,15 +27,13 @@ from assetbridge.engine.originals import (
 from assetbridge.engine.webhook_admin import SECRET_HEADER
 from assetbridge.errors import AssetBridgeError
 from assetbridge.runtime.dbos_runtime import DbosRunner
-from assetbridge.runtime.schedules import ScheduleSpec
 
 if TYPE_CHECKING:
     from assetbridge.runtime.app import Service
 
 log = structlog.get_logger("assetbridge.originals")
 
-TICK = "media_tick"
-TICK_SECONDS = 2
+TICK_SECONDS = 2.0
 
 
 class MediaJobs:
@@ -69,9 +68,7 @@ class MediaJobs:
         self.action_ready = True
         log.info("custom action registered", title=flow.action_title, id=action.id, done=done)
 
-    async def tick_job(self, payload: dict[str, Any]) -> None:
-        if not self.enabled:
-            return
+    async def tick(self) -> None:
         if not self.action_ready:
             await self.ensure_action()
         db = self.service.ctx.db
@@ -99,7 +96,4 @@ class MediaJobs:
 def register_media_jobs(service: Service, runner: DbosRunner) -> MediaJobs:
     jobs = MediaJobs(service)
     runner.register(REQUEST_JOB, jobs.request_job)
-    runner.register(TICK, jobs.tick_job)
-    if jobs.enabled:
-        runner.schedule(ScheduleSpec(TICK, TICK, TICK_SECONDS, lane="live"))
     return jobs
