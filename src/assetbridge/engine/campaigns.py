@@ -222,6 +222,14 @@ def _record_derived(db: Database, found: DerivedFound, source_link_id: int) -> b
             flow=FLOW,
             details=found.to_dict(),
         )
+        uow.lineage.record(
+            "derived",
+            flow=FLOW,
+            link=link,
+            related_kind="asset",
+            related_id=found.asset_id,
+            details=found.to_dict(),
+        )
         return True
 
 

@@ -315,6 +315,8 @@ class PublishRun:
             keyframes_job_id=sent.keyframes_job_id,
             details=details,
             version_id=version_id,
+            lineage_event="version_added" if new_version else ("media_added" if rows else "published"),
+            media_role=media.role,
         )
         await self._campaign(rule, asset, outcome, row.collection_id)
 

@@ -115,7 +115,11 @@ def record_published(
     keyframes_job_id: str | None,
     details: Mapping[str, Any],
     version_id: str | None,
+    lineage_event: str = "published",
+    media_role: str | None = None,
 ) -> None:
+    """The publication done: its row, the link's versions, an audit row and a lineage event (``published``,
+    ``version_added``, or ``media_added`` when only media were sent again)."""
     with db.unit_of_work() as uow:
         PublicationRepo(uow.session).published(
             publication_id,
@@ -135,6 +139,15 @@ def record_published(
             reason=str(details.get("reason", "published")),
             flow=FLOW,
             details=details,
+        )
+        uow.lineage.record(
+            lineage_event,
+            flow=FLOW,
+            link=uow.links.get(link_id),
+            version_id=version_id,
+            related_kind=media_role,
+            related_id=media_id,
+            details={k: details[k] for k in ("rule", "ol_version", "media", "size", "md5") if k in details},
         )
 
 
@@ -163,6 +176,14 @@ def record_collection(db: Database, link_id: int, collection_id: str, campaign: 
             after=collection_id,
             reason=f"campaign {campaign!r}",
             flow=FLOW,
+        )
+        uow.lineage.record(
+            "shared",
+            flow=FLOW,
+            link=uow.links.get(link_id),
+            related_kind="collection",
+            related_id=collection_id,
+            details={"campaign": campaign},
         )
 
 
@@ -204,6 +225,7 @@ def record_unpublished(db: Database, link_id: int, asset_id: str, rule: str, *, 
             reason=reason + ("" if deleted else "; the iconik asset was already gone"),
             flow=FLOW,
         )
+        uow.lineage.record("unpublished", flow=FLOW, link=uow.links.get(link_id), details={"rule": rule})
 
 
 def published_links(db: Database, rule: str) -> list[tuple[int, str, str, str | None]]:

@@ -8,8 +8,8 @@ What each action removes, and what a re-grant does (stored in ``rights_state.rem
   cannot be restored (their recipients and links are gone): their ids and titles stay in the audit log.
 - ``restrict``: the configured iconik metadata field is set to the configured value; re-grant writes back
   the value it had before.
-- ``delete_proxy``: the asset's proxies are deleted; re-grant cannot bring them back (the publish flow
-  re-creates media) and says so in the audit log.
+- ``delete_proxy``: the asset's proxies are deleted; re-grant cannot bring them back, so it marks the asset's
+  publication as needing media again: the next publish pass of the record sends the proxy afresh.
 - ``delete_asset``: the asset goes to iconik's delete queue; re-grant restores it from there.
 
 Idempotent: the state row remembers the access state, so a second evaluation with the same inputs
@@ -33,6 +33,7 @@ from assetbridge.engine.rights_actions import apply_revoke, check_restrict_field
 from assetbridge.errors import NotFoundError
 from assetbridge.state import Database
 from assetbridge.state.models import AuditEntry
+from assetbridge.state.repositories.publications import PublicationRepo
 from assetbridge.state.repositories.rights import RightsRepo
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def _save(
     audit_action: str | None,
     event_id: str | None,
     trigger: str,
+    resend_media: bool = False,
 ) -> None:
     with db.unit_of_work() as uow:
         RightsRepo(uow.session).save(
@@ -133,6 +135,17 @@ def _save(
                     "trigger": trigger,
                 },
             )
+        if audit_action in (REVOKE, GRANT):
+            uow.lineage.record(
+                "revoked" if audit_action == REVOKE else "shared",
+                flow=FLOW,
+                link=uow.links.get(link_id),
+                event_ref=event_id,
+                details={"reason": decision.reason, "action": action, "rights_values": dict(decision.values)},
+            )
+        if audit_action == GRANT and resend_media:
+            # proxies deleted by the revoke are sent again by the next publish pass of this record
+            PublicationRepo(uow.session).media_removed(link_id)
 
 
 async def read_rights_fields(ctx: SyncContext, system_identifier: str) -> dict[str, Any]:
@@ -172,6 +185,7 @@ async def enforce_record(
     if not model.enabled:
         return Enforcement(record_id, "unchanged", decision, link.asset_id)
     pending = removed.get("pending") if access == GRANTED else None
+    resend_media = False
     if not decision.allowed and access == GRANTED:
         plan = await plan_revoke(ctx, model, link.asset_id, pending if isinstance(pending, dict) else None)
         await ctx.db_call(
@@ -186,6 +200,7 @@ async def enforce_record(
         undo = removed if access == REVOKED else pending
         assert isinstance(undo, dict)
         notes = await regrant(ctx, link.asset_id, undo)
+        resend_media = bool(undo.get("proxies"))
         removed = {"regranted": notes}
         outcome, access, audit = "granted", GRANTED, GRANT
     else:
@@ -214,6 +229,7 @@ async def enforce_record(
         audit,
         event_id,
         trigger,
+        resend_media,
     )
     return Enforcement(record_id, outcome, decision, link.asset_id)
 

@@ -108,6 +108,15 @@ class PublicationRepo:
         self.session.flush()
         return int(details["media_attempt"])
 
+    def media_removed(self, link_id: int) -> None:
+        """The media of the link's latest published version were deleted in iconik (a rights revoke):
+        back to ``media`` with a new attempt number, so the next pass sends them afresh under a new
+        transfer key (the old transfer is done and would return at once)."""
+        rows = [r for r in self.for_link(link_id) if r.status == "published"]
+        if rows:
+            rows[-1].status = "media"
+            self.bump_media_attempt(rows[-1].id)
+
     def set_collection(self, link_id: int, collection_id: str) -> None:
         for row in self.for_link(link_id):
             row.collection_id = collection_id
