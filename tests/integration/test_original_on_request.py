@@ -15,6 +15,7 @@ import yaml
 
 from assetbridge.config import load_config
 from assetbridge.engine.context import open_context
+from assetbridge.engine.lineage import lineage_page
 from assetbridge.state.repositories.transfers import OriginalRequestsRepo
 
 TITLE = "Request original from Orange Logic"
@@ -130,6 +131,16 @@ def test_a_click_copies_the_original_once_and_shows_progress(sandbox_factory: An
         again = original_files(svc, asset_id)
         assert len(again) == 1 and again[0]["id"] != files[0]["id"]
         assert (again[0]["status"], again[0]["checksum"]) == ("CLOSED", files[0]["checksum"])
+        db = svc.db()
+        try:  # each copy is in the lineage table, with the iconik file it made
+            rows = lineage_page(db, after=0, limit=1000, since=None)
+            copies = [r for r in rows if r["event"] == "media_added"]
+        finally:
+            db.dispose()
+        assert [(r["iconik_asset_id"], r["related_kind"], r["related_id"]) for r in copies] == [
+            (asset_id, "original", files[0]["id"]),
+            (asset_id, "original", again[0]["id"]),
+        ]
 
         # an asset with no Orange Logic link gets a visible failure, with the reason on its job
         lone = svc.call("POST", "/API/assets/v1/assets/", json={"title": "not from Orange Logic"}).json()[

@@ -279,5 +279,28 @@ async def fulfil_original_request(ctx: SyncContext, asset_id: str) -> tuple[bool
         await status.ended(False, reason)
         return False, reason
     message = f"{file_name}: {result.size} bytes, md5 {result.md5}"
+    await ctx.db_call(_record_original, ctx.db, link.id, result.iconik_id, message, result.size, result.md5)
     await status.ended(True, message)
     return True, message
+
+
+def _record_original(db: Database, link_id: int, file_id: str, message: str, size: int, md5: str) -> None:
+    """The copied original in the audit log and the lineage table."""
+    with db.unit_of_work() as uow:
+        uow.audit.record(
+            "original_copied",
+            link_id=link_id,
+            system="iconik",
+            after=file_id,
+            reason=f"original requested in iconik: {message}",
+            flow="original_on_request",
+            details={"size": size, "md5": md5},
+        )
+        uow.lineage.record(
+            "media_added",
+            flow="original_on_request",
+            link=uow.links.get(link_id),
+            related_kind="original",
+            related_id=file_id,
+            details={"size": size, "md5": md5},
+        )
