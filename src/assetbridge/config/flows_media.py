@@ -21,7 +21,6 @@ class StatusValues(_Model):
 class MediaFlow(_Model):
     """``flows.media``: how media is copied Orange Logic → iconik, and the "Request original" action."""
 
-    enabled: bool = False
     original_on_request: bool = Field(
         False, description="register the iconik custom action that copies the Orange Logic original"
     )
