@@ -369,24 +369,7 @@ class UploadApi:
 
     async def _send_chunk(self, path: Path, item: str, start: int, end: int, total: int) -> None:
         data = await asyncio.to_thread(_read_range, path, start, end)
-        digest = md5_hex(data)
-        endpoint = UPLOAD_CHUNK.format(item=item)
-        part = MultipartBody.build([], "data", path.name, data=data)
-        body = part.as_bytes()
-        params = {"start": start, "end": end, "totalLength": total, "md5": digest}
-        headers = {"Content-Type": part.header}
-        for attempt in range(1, CHUNK_ATTEMPTS + 1):
-            self.chunks_sent += 1
-            try:
-                # Transient failures are retried inside the session: re-sending one byte range is safe.
-                await self.core.call(
-                    "POST", endpoint, params=params, content=body, headers=headers, idempotent=True
-                )
-                return
-            except ValidationError as exc:
-                # The tenant computed another MD5: the bytes were damaged on the way; send them again.
-                if "md5" not in exc.message.lower() or attempt == CHUNK_ATTEMPTS:
-                    raise
+        await self.send_chunk(item, data, start, total, path.name)
 
 
 def _first_item(data: Mapping[str, Any]) -> Mapping[str, Any]:
