@@ -245,7 +245,12 @@ def check_bad_input_fails_closed(service: Service, record_id: str, asset_id: str
     start = service.ol_record(record_id)["Fields"]["AB.Rights-start"]
     assert start  # an approved seeded window with a start in the past: an end in 2000 is before it
     service.ol_edit(record_id, "AB.Rights-end", "2000-01-01T00:00:00")
-    wait_for(lambda: states(service)[record_id]["doubtful"], 20, "a doubtful decision")
+    # the revoke is planned (and stored, still granted) before it is applied: wait for its end
+    wait_for(
+        lambda: states(service)[record_id]["doubtful"] and states(service)[record_id]["access"] == "revoked",
+        20,
+        "a doubtful decision enforced",
+    )
     assert collections_of(service, asset_id) == []
     state = states(service)[record_id]
     assert state["access"] == "revoked" and state["next"] is None
