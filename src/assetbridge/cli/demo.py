@@ -54,6 +54,13 @@ def _next_steps(config: Path, env: dict[str, str], report: PassReport) -> str:
     ]
     if example is not None:
         lines.append(f"  assetbridge history {example.record_id} --config {config}")
+    lines += [
+        f"  assetbridge lineage export --format csv --config {config}   # which record became which asset",
+        "  # the other flows are in the same file, switched off: set flows.publish.enabled (and campaigns,",
+        "  # rights, media.original_on_request, review, archive) to true, then:",
+        f"  assetbridge plan --config {config}        # the publish writes; rules selecting nothing/all",
+        f"  assetbridge run --config {config}         # the service: webhooks, timers, the custom action",
+    ]
     lines.append("Ctrl-C stops the sandbox.")
     return "\n".join(lines)
 
