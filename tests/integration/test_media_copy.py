@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
+from tests.integration.test_sync_engine import make_loaded as make_sync_loaded
 
-from assetbridge.config import LoadedConfig, load_config
+from assetbridge.config import LoadedConfig
 from assetbridge.connectors.iconik.requests import AssetCreate
 from assetbridge.engine.context import SyncContext, open_context
 from assetbridge.engine.media_copy import (
@@ -30,7 +30,6 @@ from assetbridge.engine.media_copy import (
 from assetbridge.errors import ChecksumError
 from assetbridge.state.repositories.transfers import TransfersRepo
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sandbox.yaml"
 MIB = 1024 * 1024
 PART_MIB = 1
 SIZE = 4 * MIB + 12345  # 5 parts of 1 MiB (the last short)
@@ -44,23 +43,15 @@ class Crash(Exception):
 
 
 def make_loaded(tmp_path: Path, server: Any, **media: Any) -> LoadedConfig:
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    document.setdefault("flows", {})["media"] = {
-        "part_size_mb": PART_MIB,
-        "parallel_parts": 3,
-        "source_window_mb": 1,
-        **media,
-    }
-    path = tmp_path / "assetbridge.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    env = {
-        "ASSETBRIDGE_ICONIK_URL": server.urls["iconik"],
-        "ASSETBRIDGE_OL_URL": server.urls["orangelogic"],
-        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": "sandbox-auth-token",
-        "ASSETBRIDGE_OL_CLIENT_SECRET": "sandbox-secret",
-        "ASSETBRIDGE_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
-    }
-    return load_config(path, env)
+    def change(document: dict[str, Any]) -> None:
+        document["flows"]["media"] = {
+            "part_size_mb": PART_MIB,
+            "parallel_parts": 3,
+            "source_window_mb": 1,
+            **media,
+        }
+
+    return make_sync_loaded(tmp_path, server, f"sqlite:///{tmp_path / 'state.db'}", change)
 
 
 class Stage:

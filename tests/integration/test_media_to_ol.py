@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
+from tests.integration.test_sync_engine import make_loaded as make_sync_loaded
 
-from assetbridge.config import LoadedConfig, load_config
+from assetbridge.config import LoadedConfig
 from assetbridge.connectors.iconik.requests import AssetCreate, FileCreate
 from assetbridge.engine.context import SyncContext, open_context
 from assetbridge.engine.media_to_ol import (
@@ -31,7 +31,6 @@ from assetbridge.engine.media_to_ol import (
     hash_stream,
 )
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sandbox.yaml"
 MIB = 1024 * 1024
 CHUNK = 1024 * 1024
 THRESHOLD = 2 * MIB
@@ -42,17 +41,7 @@ class Crash(Exception):
 
 
 def make_loaded(tmp_path: Path, server: Any) -> LoadedConfig:
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    path = tmp_path / "assetbridge.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    env = {
-        "ASSETBRIDGE_ICONIK_URL": server.urls["iconik"],
-        "ASSETBRIDGE_OL_URL": server.urls["orangelogic"],
-        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": "sandbox-auth-token",
-        "ASSETBRIDGE_OL_CLIENT_SECRET": "sandbox-secret",
-        "ASSETBRIDGE_STATE_URL": f"sqlite:///{tmp_path / 'state.db'}",
-    }
-    return load_config(path, env)
+    return make_sync_loaded(tmp_path, server, f"sqlite:///{tmp_path / 'state.db'}")
 
 
 class Stage:
