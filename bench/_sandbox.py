@@ -17,6 +17,30 @@ from typing import Any
 import httpx
 import yaml
 
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sandbox.yaml"
+
+
+def write_config(
+    info: dict[str, Any], state_url: str, tmp: Path, flows: dict[str, dict[str, Any]] | None = None
+) -> tuple[Path, dict[str, str]]:
+    """``examples/sandbox.yaml`` written in ``tmp`` with ``flows`` settings merged over the example's, and the
+    env vars pointing it at the running sandbox (``info``) and the state database."""
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for name, settings in (flows or {}).items():
+        document["flows"][name] = {**(document["flows"].get(name) or {}), **settings}
+    path = tmp / "assetbridge.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    env = {
+        "ASSETBRIDGE_ICONIK_URL": info["iconik"]["base_url"],
+        "ASSETBRIDGE_ICONIK_APP_ID": info["iconik"]["app_id"],
+        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": info["iconik"]["auth_token"],
+        "ASSETBRIDGE_OL_URL": info["orangelogic"]["base_url"],
+        "ASSETBRIDGE_OL_CLIENT_ID": info["orangelogic"]["client_id"],
+        "ASSETBRIDGE_OL_CLIENT_SECRET": info["orangelogic"]["client_secret"],
+        "ASSETBRIDGE_STATE_URL": state_url,
+    }
+    return path, env
+
 
 @contextmanager
 def sandbox_process(config: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -30,10 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox import print_table, sandbox_process
+from _sandbox import print_table, sandbox_process, write_config
 
 from assetbridge.config import LoadedConfig, load_config
 from assetbridge.connectors.iconik.requests import AssetCreate, CollectionCreate, MetadataWrite
@@ -42,7 +40,6 @@ from assetbridge.engine.context import open_context
 from assetbridge.logs import configure_logging
 
 MIB = 1024 * 1024
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sandbox.yaml"
 
 
 def peak_rss_mib() -> float:
@@ -50,22 +47,6 @@ def peak_rss_mib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def write_config(info: dict[str, Any], workdir: Path, archive: dict[str, Any]) -> tuple[Path, dict[str, str]]:
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    if archive:
-        document.setdefault("flows", {})["archive"] = archive
-    path = workdir / "assetbridge.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    env = {
-        "ASSETBRIDGE_ICONIK_URL": info["iconik"]["base_url"],
-        "ASSETBRIDGE_OL_URL": info["orangelogic"]["base_url"],
-        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": info["iconik"]["auth_token"],
-        "ASSETBRIDGE_OL_CLIENT_SECRET": "sandbox-secret",
-        "ASSETBRIDGE_STATE_URL": f"sqlite:///{workdir / 'state.db'}",
-    }
-    return path, env
 
 
 async def prepare(loaded: LoadedConfig, workdir: Path, assets: int, size: int) -> dict[str, str]:
@@ -142,12 +123,12 @@ def main() -> None:
     config = {"catalog_size": 5, "media": "synthetic", "iconik": {"rate_limit": {"enabled": False}}}
     with sandbox_process(config) as info, tempfile.TemporaryDirectory(prefix="ab-archive-") as tmp:
         workdir = Path(tmp)
-        path, env = write_config(info, workdir, {})
+        path, env = write_config(info, f"sqlite:///{workdir / 'state.db'}", workdir)
         started = time.monotonic()
         prep = asyncio.run(prepare(load_config(path, env), workdir, args.assets, args.size_mib * MIB))
         setup_s = time.monotonic() - started
         archive = {"enabled": True, "root_folder": prep["root"], "chunk_size_mb": args.chunk_mib}
-        path, env = write_config(info, workdir, archive)
+        path, env = write_config(info, f"sqlite:///{workdir / 'state.db'}", workdir, {"archive": archive})
         base = {"config": str(path), "env": env, "collection_id": prep["collection_id"]}
         archived = run_child({**base, "step": "archive"})
         verified = run_child({**base, "step": "verify"})

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox import print_table, sandbox_process
+from _sandbox import print_table, sandbox_process, write_config
 
 from assetbridge.config import LoadedConfig, load_config
 from assetbridge.engine.context import open_context
@@ -34,7 +33,6 @@ from assetbridge.engine.publish import run_publish
 from assetbridge.engine.publish_report import PublishReport
 from assetbridge.logs import configure_logging
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sandbox.yaml"
 LIMIT_PER_SECOND = 50
 # Per asset: create (external_id = RecordID set in the create), one metadata PUT through the view,
 # create the proxy, PATCH it CLOSED, ask for keyframes = 5; the bytes go to the storage URL, outside
@@ -44,24 +42,13 @@ MINIMUM_SAFE = 6
 
 
 def loaded_config(info: dict[str, Any], tmp: Path) -> LoadedConfig:
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    document["flows"]["publish"] = {
+    publish = {
         "enabled": True,
         "rules": [{"name": "all", "query": "CoreField.Purpose:Public", "media": "proxy"}],
         "proxy_renditions": {"Video": "Path_WebHigh", "Image": "Path_TR1", "Audio": "original"},
         "keyframes": True,
     }
-    path = tmp / "assetbridge.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    env = {
-        "ASSETBRIDGE_ICONIK_URL": info["iconik"]["base_url"],
-        "ASSETBRIDGE_ICONIK_APP_ID": info["iconik"]["app_id"],
-        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": info["iconik"]["auth_token"],
-        "ASSETBRIDGE_OL_URL": info["orangelogic"]["base_url"],
-        "ASSETBRIDGE_OL_CLIENT_ID": info["orangelogic"]["client_id"],
-        "ASSETBRIDGE_OL_CLIENT_SECRET": info["orangelogic"]["client_secret"],
-        "ASSETBRIDGE_STATE_URL": f"sqlite:///{tmp / 'state.db'}",
-    }
+    path, env = write_config(info, f"sqlite:///{tmp / 'state.db'}", tmp, {"publish": publish})
     return load_config(path, env)
 
 

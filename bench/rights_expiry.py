@@ -122,7 +122,7 @@ def run(size: int, expiring: int, lead: float) -> tuple[list[tuple[str, str]], b
         tempfile.TemporaryDirectory(prefix="ab-rights-") as tmp,
     ):
         state_url = f"sqlite:///{Path(tmp) / 'state.db'}"
-        config, env = write_config(info, state_url, Path(tmp), debounce=0)
+        config, env = write_config(info, state_url, Path(tmp), {"metadata_sync": {"debounce_seconds": 0}})
         port = free_port()
         enable_rights(config, env, port)
         pairs = dict(asyncio.run(link_catalog(config, env)))

@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox import sandbox_process
+from _sandbox import sandbox_process, write_config
 
 from assetbridge.config import LoadedConfig, load_config
 from assetbridge.connectors.iconik.client import IconikClient
@@ -44,7 +43,6 @@ from assetbridge.logs import configure_logging
 from assetbridge.state import Database
 from assetbridge.transport.governor import GovernorConfig
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sandbox.yaml"
 SETUP_LIMIT = {"per_second": 5000, "per_window": 100_000}
 DEFAULT_LIMIT = {"per_second": 50, "per_window": 1000}
 FAST_GOVERNOR = GovernorConfig(per_second=4000, per_window=80_000, smoothing=0)
@@ -52,27 +50,6 @@ FAST_GOVERNOR = GovernorConfig(per_second=4000, per_window=80_000, smoothing=0)
 
 def sandbox_overrides(size: int) -> dict[str, Any]:
     return {"catalog_size": size, "media": "synthetic", "iconik": {"rate_limit": SETUP_LIMIT}}
-
-
-def write_config(
-    info: dict[str, Any], state_url: str, tmp: Path, debounce: float | None = None
-) -> tuple[Path, dict[str, str]]:
-    """``examples/sandbox.yaml`` (in ``tmp``) and the env vars pointing it at the running sandbox."""
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    if debounce is not None:
-        document["flows"]["metadata_sync"]["debounce_seconds"] = debounce
-    path = tmp / "assetbridge.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    env = {
-        "ASSETBRIDGE_ICONIK_URL": info["iconik"]["base_url"],
-        "ASSETBRIDGE_ICONIK_APP_ID": info["iconik"]["app_id"],
-        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": info["iconik"]["auth_token"],
-        "ASSETBRIDGE_OL_URL": info["orangelogic"]["base_url"],
-        "ASSETBRIDGE_OL_CLIENT_ID": info["orangelogic"]["client_id"],
-        "ASSETBRIDGE_OL_CLIENT_SECRET": info["orangelogic"]["client_secret"],
-        "ASSETBRIDGE_STATE_URL": state_url,
-    }
-    return path, env
 
 
 def loaded_config(info: dict[str, Any], state_url: str, tmp: Path) -> LoadedConfig:

@@ -123,7 +123,7 @@ def run(edits: int, settle: float) -> tuple[list[tuple[str, str]], bool]:
         tempfile.TemporaryDirectory(prefix="ab-webhook-") as tmp,
     ):
         state_url = f"sqlite:///{Path(tmp) / 'state.db'}"
-        config, env = write_config(info, state_url, Path(tmp), debounce=0)
+        config, env = write_config(info, state_url, Path(tmp), {"metadata_sync": {"debounce_seconds": 0}})
         env["ASSETBRIDGE_RECEIVER_PORT"] = str(free_port())
         pairs = asyncio.run(link_catalog(config, env))[:edits]
         restore_default_limit(info)

@@ -30,10 +30,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _sandbox import print_table, sandbox_process
+from _sandbox import print_table, sandbox_process, write_config
 
 from assetbridge.config import LoadedConfig, load_config
 from assetbridge.connectors.iconik.requests import AssetCreate
@@ -43,28 +42,6 @@ from assetbridge.engine.media_copy import copy_to_iconik
 from assetbridge.logs import configure_logging
 
 MIB = 1024 * 1024
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sandbox.yaml"
-
-
-def write_config(
-    info: dict[str, Any], workdir: Path, part_mb: int, parallel: int
-) -> tuple[Path, dict[str, str]]:
-    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    document.setdefault("flows", {})["media"] = {
-        "part_size_mb": part_mb,
-        "parallel_parts": parallel,
-        "source_window_mb": 256,
-    }
-    path = workdir / "assetbridge.yaml"
-    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    env = {
-        "ASSETBRIDGE_ICONIK_URL": info["iconik"]["base_url"],
-        "ASSETBRIDGE_OL_URL": info["orangelogic"]["base_url"],
-        "ASSETBRIDGE_ICONIK_AUTH_TOKEN": info["iconik"]["auth_token"],
-        "ASSETBRIDGE_OL_CLIENT_SECRET": "sandbox-secret",
-        "ASSETBRIDGE_STATE_URL": f"sqlite:///{workdir / 'state.db'}",
-    }
-    return path, env
 
 
 def loaded_from(path: Path, env: dict[str, str]) -> LoadedConfig:
@@ -158,7 +135,12 @@ def clear_storage(info: dict[str, Any]) -> None:
 
 
 def measure(info: dict[str, Any], workdir: Path, size: int, part_mb: int, parallel: int) -> dict[str, Any]:
-    config, env = write_config(info, workdir, part_mb, parallel)
+    config, env = write_config(
+        info,
+        f"sqlite:///{workdir / 'state.db'}",
+        workdir,
+        {"media": {"part_size_mb": part_mb, "parallel_parts": parallel, "source_window_mb": 256}},
+    )
     prep = asyncio.run(prepare(loaded_from(config, env), workdir, size))
     curl_s = curl_pipe(prep, size)
     spec = {
