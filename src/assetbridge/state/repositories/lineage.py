@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -91,13 +91,3 @@ class LineageRepo:
             )
         rows = self.session.execute(query.order_by(_VIEW.c.event_id).limit(limit)).mappings()
         return [{name: row[name] for name in VIEW_COLUMNS} for row in rows]
-
-    def iter_all(self, *, since: datetime | None = None, batch: int = 1000) -> Iterator[dict[str, Any]]:
-        after = 0
-        while rows := self.page(after=after, limit=batch, since=since):
-            yield from rows
-            after = int(rows[-1]["event_id"])
-
-    def details(self, event_ids: list[int]) -> dict[int, Any]:
-        query = sa.select(LineageEvent.id, LineageEvent.details).where(LineageEvent.id.in_(event_ids))
-        return {int(i): d for i, d in self.session.execute(query)}
